@@ -1,0 +1,19 @@
+"""REST API (FAB ModelRestApi, JWT): explicit columns, policy-scoped rows, domain checks."""
+
+
+def register_apis(appbuilder):
+    from app.api.appraisal import APPRAISAL_APIS
+    from app.api.openapi import register_openapi
+    from app.api.resources import API_CLASSES
+    from app.api.scoring import SCORING_APIS
+
+    for api_class in API_CLASSES + SCORING_APIS + APPRAISAL_APIS:
+        appbuilder.add_api(api_class)
+    register_openapi(appbuilder)
+
+
+def init_app(app):
+    """Request checks and JSON errors for every API call (app/api/guards.py)."""
+    from app.api.guards import init_guards
+
+    init_guards(app)

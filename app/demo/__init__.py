@@ -1,0 +1,1 @@
+"""Demo province "Tỉnh Sông Lam": units, criteria frameworks and accounts, and their loader."""

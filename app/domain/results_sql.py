@@ -1,0 +1,255 @@
+"""The set-based part of app/domain/results.py: a round's lines summed once, in the database.
+
+A national round has about 465,000 score lines, so nothing here works line by line, or unit
+by unit:
+
+1. `scratch_table`: one GROUP BY over score_line x criterion for the whole round, by unit and
+   field (top-level criterion, found by a recursive CTE: the tree may have any depth), of the
+   applicable lines that are not bonus or penalty lines, stored in a temporary table
+   (CREATE TEMPORARY TABLE ... AS SELECT, so PostgreSQL may run it in parallel).
+2. `unit_sums` reads that table back per unit (one row per unit); `outside_sums` reads the
+   bonus and penalty lines by their criterion ids (a few lines per unit, through the
+   (assessment, criterion) index), each line capped at its criterion's max_points.
+3. `update_field_results` and `insert_field_results` bring every unit's field results in
+   line with the same table, set-based: UPDATE ... FROM for the rows that changed, INSERT ...
+   SELECT for new unit results (all of them, the first time).
+
+Exactness: points are kept as integer cents (SQLite stores Numeric as binary floating point;
+ROUND(SUM(points) * 100) of 2-place values is the exact number of cents), and an index is
+computed in integer arithmetic: `index_hundredths` in Python and `_index_sql` in SQL are the
+same formula, half up to 2 decimals, for the non-negative values they are given.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    case,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from app.models.criteria import RULE_BONUS, RULE_PENALTY, RULE_SURVEY, Criterion
+from app.models.results import FieldResult, UnitResult
+from app.models.rounds import round_unit
+from app.models.scoring import Assessment, ScoreLine
+
+OUTSIDE_SUMS = (RULE_BONUS, RULE_PENALTY)
+SCRATCH = "tmp_results_lines"
+# The temporary table, as SQLAlchemy sees it (never part of the app's schema).
+lines = Table(
+    SCRATCH,
+    MetaData(),
+    Column("unit_id", Integer),
+    Column("field_id", Integer),
+    Column("points", BigInteger),  # cents; survey lines included
+    Column("survey", BigInteger),  # cents, survey lines only
+    Column("maximum", BigInteger),  # cents
+    Column("self", BigInteger),  # cents
+    Column("unapproved", BigInteger),  # lines without approved points
+)
+
+
+def index_hundredths(points_cents, maximum_cents):
+    """points / maximum in %, in hundredths of a percent, half up; None when nothing applies.
+
+    (2 p 10000 + m) // (2 m) = floor(p / m * 10000 + 1/2): exact integer arithmetic."""
+    if maximum_cents <= 0:
+        return None
+    return (2 * points_cents * 10000 + maximum_cents) // (2 * maximum_cents)
+
+
+def _index_sql(points, maximum):
+    """`index_hundredths` in SQL: SQLAlchemy renders `//` as integer division (truncating,
+    the same as Python's floor for the values >= 0 it is given)."""
+    return case(
+        (maximum > 0, (2 * points * 10000 + maximum) // (2 * maximum)),
+        else_=null(),
+    )
+
+
+def _cents(expression):
+    return cast(func.round(func.coalesce(func.sum(expression), 0) * 100), BigInteger)
+
+
+def _unapproved():
+    return func.count() - func.count(ScoreLine.approved_points)
+
+
+def field_tree(framework_id):
+    """A recursive CTE: every criterion of the framework with its field (top-level) id."""
+    top = (
+        select(Criterion.id.label("id"), Criterion.id.label("field_id"))
+        .where(Criterion.framework_id == framework_id, Criterion.parent_id.is_(None))
+        .cte("field_tree", recursive=True)
+    )
+    child = select(Criterion.id, top.c.field_id).join(top, Criterion.parent_id == top.c.id)
+    return top.union_all(child)
+
+
+def field_sums(round_):
+    """SELECT per unit and field of the round's applicable lines, bonus and penalty left out:
+    points, survey, maximum and self in cents, and the count of lines not approved."""
+    tree = field_tree(round_.framework_id)
+    approved = ScoreLine.approved_points
+    return (
+        select(
+            Assessment.unit_id.label("unit_id"),
+            tree.c.field_id.label("field_id"),
+            _cents(approved).label("points"),
+            _cents(case((Criterion.rule == RULE_SURVEY, approved))).label("survey"),
+            _cents(Criterion.max_points).label("maximum"),
+            # Survey lines are never self-scored (the self-assessment refuses them).
+            _cents(ScoreLine.self_points).label("self"),
+            _unapproved().label("unapproved"),
+        )
+        .select_from(ScoreLine)
+        .join(Assessment, ScoreLine.assessment_id == Assessment.id)
+        .join(Criterion, ScoreLine.criterion_id == Criterion.id)
+        .join(tree, tree.c.id == Criterion.id)
+        .where(
+            Assessment.round_id == round_.id,
+            ScoreLine.not_applicable.is_(False),
+            Criterion.rule.not_in(OUTSIDE_SUMS),
+        )
+        .group_by(Assessment.unit_id, tree.c.field_id)
+    )
+
+
+def scratch_table(session, round_):
+    """(Re)create the temporary table of `field_sums` for the round: the one full scan."""
+    connection = session.connection()
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {SCRATCH}")
+    # Only integers and the module's constants are inlined: no user text reaches this SQL.
+    query = field_sums(round_).compile(
+        dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+    )
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCRATCH} AS {query}")
+    # The reads below join it by unit: without an index SQLite would scan it once per unit.
+    connection.exec_driver_sql(f"CREATE INDEX {SCRATCH}_unit ON {SCRATCH} (unit_id, field_id)")
+
+
+def drop_scratch_table(session):
+    session.connection().exec_driver_sql(f"DROP TABLE IF EXISTS {SCRATCH}")
+
+
+def unit_sums(round_):
+    """SELECT per participating unit: the sums of its fields (cents), its lines not approved,
+    and its lowest field index in hundredths (fields where something applies)."""
+    total = func.coalesce
+    return (
+        select(
+            round_unit.c.unit_id,
+            total(func.sum(lines.c.points), 0),
+            total(func.sum(lines.c.survey), 0),
+            total(func.sum(lines.c.maximum), 0),
+            total(func.sum(lines.c.self), 0),
+            total(func.sum(lines.c.unapproved), 0),
+            func.min(_index_sql(lines.c.points, lines.c.maximum)),
+        )
+        .select_from(round_unit)
+        .outerjoin(lines, lines.c.unit_id == round_unit.c.unit_id)
+        .where(round_unit.c.round_id == round_.id)
+        .group_by(round_unit.c.unit_id)
+    )
+
+
+def outside_sums(round_, criterion_ids):
+    """SELECT per unit and rule (bonus, penalty) over the applicable lines of `criterion_ids`:
+    capped (cents: each line's approved points as a size, at most its max_points), self
+    (cents, a penalty negative) and the count of lines not approved."""
+    size = func.abs(ScoreLine.approved_points)
+    capped = case((size > Criterion.max_points, Criterion.max_points), else_=size)
+    return (
+        select(
+            Assessment.unit_id,
+            Criterion.rule,
+            _cents(capped),
+            _cents(ScoreLine.self_points),
+            _unapproved(),
+        )
+        .select_from(ScoreLine)
+        .join(Assessment, ScoreLine.assessment_id == Assessment.id)
+        .join(Criterion, ScoreLine.criterion_id == Criterion.id)
+        .where(
+            Assessment.round_id == round_.id,
+            ScoreLine.not_applicable.is_(False),
+            ScoreLine.criterion_id.in_(criterion_ids),
+        )
+        .group_by(Assessment.unit_id, Criterion.rule)
+    )
+
+
+def _field_source(round_, field_ids, unit_ids=None):
+    """SELECT rid, fid, points, maximum, idx: what each FieldResult of the round must hold,
+    one row per unit result (of `unit_ids` only, if given) and field (0, 0 and no index
+    where nothing of the field applies to the unit)."""
+    fields = select(Criterion.id.label("id")).where(Criterion.id.in_(field_ids)).subquery("fields")
+    points = func.coalesce(lines.c.points, 0)
+    maximum = func.coalesce(lines.c.maximum, 0)
+    # Rendered as SQL text: numeric in PostgreSQL (exact), floating point in SQLite.
+    hundred = literal_column("100.0")
+    query = (
+        select(
+            UnitResult.id.label("rid"),
+            fields.c.id.label("fid"),
+            (points / hundred).label("points"),
+            (maximum / hundred).label("maximum"),
+            (_index_sql(points, maximum) / hundred).label("idx"),
+        )
+        .select_from(UnitResult)
+        .join(fields, true())
+        .outerjoin(
+            lines, (lines.c.unit_id == UnitResult.unit_id) & (lines.c.field_id == fields.c.id)
+        )
+        .where(UnitResult.round_id == round_.id)
+    )
+    if unit_ids is not None:
+        query = query.where(UnitResult.unit_id.in_(unit_ids))
+    return query.subquery("src")
+
+
+def update_field_results(round_, field_ids):
+    """UPDATE ... FROM: the round's field results whose figures changed. Rows are updated in
+    place rather than deleted and inserted: PostgreSQL then skips the foreign-key checks, and
+    a recomputation that changes little writes little."""
+    src, table = _field_source(round_, field_ids), FieldResult.__table__
+    changed = or_(
+        table.c.points.is_distinct_from(src.c.points),
+        table.c.applicable_max.is_distinct_from(src.c.maximum),
+        table.c.index.is_distinct_from(src.c.idx),
+    )
+    return (
+        update(table)
+        .where(table.c.unit_result_id == src.c.rid, table.c.criterion_id == src.c.fid, changed)
+        .values(points=src.c.points, applicable_max=src.c.maximum, index=src.c.idx)
+    )
+
+
+def insert_field_results(round_, field_ids, unit_ids):
+    """INSERT ... SELECT of the field results of the unit results just created for
+    `unit_ids` (every unit, the first time): a unit result gets all its field rows at once,
+    so there is nothing to look up (an anti-join on the table being filled would scan it
+    once per row where PostgreSQL believes it empty)."""
+    src = _field_source(round_, field_ids, unit_ids)
+    query = select(src.c.rid, src.c.fid, src.c.points, src.c.maximum, src.c.idx)
+    columns = ["unit_result_id", "criterion_id", "points", "applicable_max", "index"]
+    return FieldResult.__table__.insert().from_select(columns, query)
+
+
+def delete_other_field_results(round_, field_ids):
+    """DELETE the round's field results of criteria that are not its fields (none, unless
+    the framework was changed by hand after the round opened)."""
+    results = select(UnitResult.id).where(UnitResult.round_id == round_.id)
+    return delete(FieldResult).where(
+        FieldResult.unit_result_id.in_(results), FieldResult.criterion_id.not_in(field_ids)
+    )

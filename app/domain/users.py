@@ -1,0 +1,15 @@
+"""Rules about accounts: who must belong to a unit."""
+
+from flask_babel import gettext as _
+
+from app.security import roles
+
+
+def unit_problem(role_names, unit):
+    """Return why an account with `role_names` cannot have `unit` (None if it can)."""
+    bound = [name for name in role_names if name in roles.UNIT_BOUND_ROLES]
+    if bound and unit is None:
+        return _("Unit leaders and unit staff must belong to a unit: choose the unit.")
+    if unit is not None and not getattr(unit, "active", True):
+        return _("This unit is no longer active; choose its successor unit.")
+    return None

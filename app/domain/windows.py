@@ -1,0 +1,87 @@
+"""The deadline lock: is a round's window open for this unit right now (to the minute)?
+
+A window is open from its start (inclusive) to its end (exclusive), unless the phase is locked by
+hand. The organiser's grants (an extension for one unit, a reopening for one unit or all) keep
+it open until the grant's time.
+"""
+
+from flask_babel import gettext as _
+
+from app.domain.clock import format_local, utcnow
+from app.domain.decision import ALLOW, Decision, deny
+from app.models.rounds import WINDOW_APPRAISAL, WINDOW_SELF, WINDOW_SUPPLEMENT
+
+_ATTRS = {
+    WINDOW_SELF: ("self_start", "self_end"),
+    WINDOW_APPRAISAL: ("appraisal_start", "appraisal_end"),
+    WINDOW_SUPPLEMENT: ("supplement_start", "supplement_end"),
+}
+
+
+def _name(window):
+    return {
+        WINDOW_SELF: _("self-assessment window"),
+        WINDOW_APPRAISAL: _("appraisal window"),
+        WINDOW_SUPPLEMENT: _("supplement window"),
+    }[window]
+
+
+def bounds(round_, window):
+    """(start, end) of `window` in UTC, either may be None."""
+    start_attr, end_attr = _ATTRS[window]
+    return getattr(round_, start_attr), getattr(round_, end_attr)
+
+
+def grant_until(round_, window, unit_id, now):
+    """The latest time a live grant keeps `window` open for `unit_id`, or None."""
+    times = [
+        g.until
+        for g in getattr(round_, "grants", []) or []
+        if g.window == window and (g.unit_id is None or g.unit_id == unit_id) and g.until > now
+    ]
+    return max(times) if times else None
+
+
+def deadline(round_, window, unit_id, now=None):
+    """The end that applies to this unit now: the window's end or a later grant."""
+    now = now or utcnow()
+    _start, end = bounds(round_, window)
+    granted = grant_until(round_, window, unit_id, now)
+    if granted and (end is None or granted > end):
+        return granted
+    return end
+
+
+def window_open(round_, window, unit_id, now=None):
+    """Decision: may data of `window` be written for `unit_id` at `now`? Says why not."""
+    now = now or utcnow()
+    name = _name(window)
+    if round_.locked:
+        return deny(_("The round's current phase is locked by the organiser."))
+    granted = grant_until(round_, window, unit_id, now)
+    if granted:
+        return ALLOW
+    start, end = bounds(round_, window)
+    if start is None or end is None:
+        return deny(_("The %(window)s has not been set.", window=name))
+    if now < start:
+        return deny(_("The %(window)s opens at %(start)s.", window=name, start=format_local(start)))
+    if now >= end:
+        return deny(
+            _(
+                "The %(window)s closed at %(end)s: nothing can be changed any more.",
+                window=name,
+                end=format_local(end),
+            )
+        )
+    return ALLOW
+
+
+def time_left(round_, window, unit_id, now=None):
+    """Seconds until the deadline that applies (negative once past), or None if unset."""
+    now = now or utcnow()
+    end = deadline(round_, window, unit_id, now)
+    return None if end is None else (end - now).total_seconds()
+
+
+__all__ = ["Decision", "bounds", "deadline", "grant_until", "time_left", "window_open"]

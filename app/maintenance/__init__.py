@@ -1,0 +1,1 @@
+"""Operations on a whole installation: backup and restore (flask backup / flask restore)."""

@@ -1,0 +1,1 @@
+"""Files the app produces and reads: spreadsheets and printable reports."""

@@ -1,0 +1,1 @@
+"""Security: users bound to a unit (manager.py), roles (roles.py) and their sync (sync.py)."""

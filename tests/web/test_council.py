@@ -1,0 +1,223 @@
+"""The council's work over HTTP: approved results per unit and field, supplement requests on
+chosen lines with a reason, verification (with the list of what is missing), finalisation and
+the logged reopen; the organiser's window extensions; every appraisal write path of the
+screens refused outside its window, nothing changed."""
+
+import datetime
+import io
+
+from app.domain.clock import format_local, utcnow
+from app.models import AuditEvent, WindowGrant
+from tests.unit.test_evidence_files import make_pdf
+from tests.web.appraisal_web import action, alerts, said, set_windows, text_of
+from tests.web.test_scoring_views import vi
+
+ROUNDS = "councilroundview"
+LINES = "appraisallineview"
+REQUESTS = "supplementrequestview"
+HOUR = datetime.timedelta(hours=1)
+
+
+def first_part(msgid):
+    """The translated message up to its first placeholder (a date, a count)."""
+    return vi(msgid).split("%(")[0]
+
+
+def _unit_page(web, unit="A"):
+    unit_id = web.world.units[f"T4-XA-{unit}"].id
+    return f"/council/{web.world.round.id}/unit/{unit_id}"
+
+
+def _phase(web):
+    return web.fresh(web.world.round).phase
+
+
+def test_results_per_unit_add_up_the_approved_lines(web):
+    web.approved_unit("A")
+    page = web.client("council").get(f"/council/{web.world.round.id}")
+    assert page.status_code == 200
+    text = text_of(page)
+    # Unit A: field 1 = 3,5 + 2 + 2 + (2 - 0,5 for one breach) = 9 of 10; field 2 = 3 + 2 of
+    # 6 (the survey line 2.3 counts in the maximum, its points come from the survey).
+    row_a = text.split("Xã Thử A")[1].split("Xã Thử B")[0]
+    assert "9 / 10" in row_a and "5 / 6" in row_a and "14 / 16" in row_a and "6/6" in row_a
+    row_b = text.split("Xã Thử B")[1]
+    assert "0 / 10" in row_b and "0/6" in row_b
+    # Lines of one unit, for the council to choose from.
+    lines = web.client("council").get(_unit_page(web))
+    assert "1.1" in text_of(lines) and 'name="line"' in lines.data.decode()
+    # Another round's unit page answers as missing; units outside the round too.
+    missing = web.client("council").get(f"/council/{web.world.round.id}/unit/999999")
+    assert missing.status_code == 404
+
+
+def test_the_council_requests_supplements_on_chosen_lines_with_a_reason(web, session):
+    web.approved_unit("A")
+    council = web.client("council")
+    url = _unit_page(web) + "/request"
+    chosen = [web.line_id("A", "1.1"), web.line_id("A", "1.2")]
+    empty = council.post(url, data={"line": chosen, "text": " "})
+    assert empty.status_code == 422
+    assert vi("Write what the unit must supplement.").rstrip(".") in text_of(empty)
+    assert f'value="{chosen[0]}" id="choose-{chosen[0]}" aria-label' in empty.data.decode()
+    assert "checked" in empty.data.decode()  # the boxes stay ticked
+    # A line of unit B posted on unit A's page is not used (it is not on the page).
+    forged = web.line_id("B", "1.1")
+    none = council.post(url, data={"line": [forged], "text": "Bổ sung"})
+    assert none.status_code == 422 and web.requests() == []
+    # The organiser may open the page but is not a council member: refused, reason kept.
+    organiser = web.client("organiser").post(url, data={"line": chosen, "text": "Bổ sung QĐ"})
+    assert organiser.status_code == 422 and "Bổ sung QĐ</textarea>" in organiser.data.decode()
+    assert vi("Only a member of the round's appraisal council may request a supplement."
+              ).rstrip(".") in text_of(organiser)  # fmt: skip
+    done = council.post(url, data={"line": chosen + [forged], "text": "Bổ sung QĐ ban hành"},
+                        follow_redirects=True)  # fmt: skip
+    assert said(done, "%(count)s supplement requests sent", count=2)
+    assert [(r.score_line_id, r.reason) for r in web.requests()] == [
+        (chosen[0], "Bổ sung QĐ ban hành"), (chosen[1], "Bổ sung QĐ ban hành")]  # fmt: skip
+    assert _phase(web) == "supplement"
+    again = council.post(url, data={"line": chosen[:1], "text": "Lần nữa"})
+    assert vi("This line already has a supplement request that is not closed."
+              ).rstrip(".") in text_of(again)  # fmt: skip
+
+
+def test_verification_lists_what_is_missing_then_verifies_and_finalises(web):
+    web.approved_unit("A")
+    council = web.client("council")
+    round_id = web.world.round.id
+    refused = action(council, ROUNDS, "verify", [round_id])
+    text = text_of(refused)
+    assert vi("The round cannot be verified yet").rstrip(".") in text
+    assert vi("%(unit)s: %(count)s lines not approved yet (%(codes)s).", unit="Xã Thử B",
+              count=6, codes="1.1, 1.2, 1.3.1, 1.3.2, 2.1, 2.2") in text  # fmt: skip
+    assert "Xã Thử A:" not in text and _phase(web) == "appraisal"
+    early = action(council, ROUNDS, "finalise", [round_id])
+    assert said(early, "Verify the round before finalising it.")
+    web.approved_unit("B")
+    outsider = action(web.client("council_outsider"), ROUNDS, "verify", [round_id])
+    assert said(outsider, "Only a member of the round's appraisal council may do this.")
+    verified = action(council, ROUNDS, "verify", [round_id])
+    assert said(verified, "%(count)s rounds verified", count=1)
+    assert _phase(web) == "verification"
+    finalised = action(council, ROUNDS, "finalise", [round_id])
+    assert said(finalised, "%(count)s rounds finalised", count=1)
+    assert _phase(web) == "finalised"
+    # Finalised: a supplement request, an approval or a return is refused, nothing changes.
+    before = web.snapshot()
+    frozen = "The round has been finalised by the council: nothing can be changed until it is " \
+             "reopened."  # fmt: skip
+    page = council.post(_unit_page(web) + "/request",
+                        data={"line": [web.line_id("A", "1.1")], "text": "Bổ sung"})  # fmt: skip
+    assert vi(frozen).rstrip(".") in text_of(page)
+    listed = action(council, LINES, "request_supplement", [web.line_id("A", "1.1")],
+                    step="apply", text="Bổ sung")  # fmt: skip
+    assert vi(frozen).rstrip(".") in text_of(listed)
+    assert web.snapshot() == before and web.requests() == []
+
+
+def test_reopen_needs_a_written_reason_and_is_logged(web):
+    web.approved_unit("A")
+    web.approved_unit("B")
+    council = web.client("council")
+    round_id = web.world.round.id
+    action(council, ROUNDS, "verify", [round_id])
+    action(council, ROUNDS, "finalise", [round_id])
+    form = action(council, ROUNDS, "reopen", [round_id])
+    assert vi("Why the round is reopened") in text_of(form)
+    empty = action(council, ROUNDS, "reopen", [round_id], step="apply", text="  ")
+    assert vi("Write why the round is reopened.").rstrip(".") in text_of(empty)
+    assert _phase(web) == "finalised"
+    action(web.client("leader"), ROUNDS, "reopen", [round_id], step="apply", text="Sai sót")
+    assert _phase(web) == "finalised"  # a team leader has no verification screen
+    reason = "Hội đồng phát hiện sai sót tại xã Thử B"
+    done = action(council, ROUNDS, "reopen", [round_id], step="apply", text=reason)
+    assert said(done, "%(count)s rounds reopened", count=1)
+    assert _phase(web) == "appraisal"
+    s = web.world.s
+    s.expire_all()
+    event = (
+        s.query(AuditEvent)
+        .filter_by(entity="round", entity_id=round_id, action="reopen")
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
+    assert (event.old_value, event.new_value, event.reason) == ("finalised", "appraisal", reason)
+    # Approved lines stay approved: a change goes through a supplement request.
+    assert web.state("A", "1.1") == "approved"
+
+
+def test_the_organiser_extends_the_appraisal_window_for_one_unit(web):
+    web.staff(("A", "B"))
+    web.score(unit="A")
+    web.score(unit="B")
+    web.appraise(unit="A")
+    web.appraise(unit="B")
+    set_windows(web.world, "closed")
+    leader = web.client("leader")
+    ids = [web.line_id("A", "1.1"), web.line_id("B", "1.1")]
+    closed = action(leader, LINES, "approve", ids)
+    assert any(vi("appraisal window") in message for message in alerts(closed))
+    assert [web.state("A", "1.1"), web.state("B", "1.1")] == ["appraised", "appraised"]
+    until = utcnow() + 2 * HOUR
+    form = {
+        "round": str(web.world.round.id), "unit": str(web.world.a.id), "window": "appraisal",
+        "until": format_local(until), "reason": "Mất điện tại xã Thử A ngày cuối",
+    }  # fmt: skip
+    added = web.client("organiser").post("/windowgrantview/add", data=form, follow_redirects=True)
+    assert added.status_code == 200
+    s = web.world.s
+    s.expire_all()
+    grant = s.query(WindowGrant).filter_by(round_id=web.world.round.id).one()
+    assert (grant.window, grant.unit_id) == ("appraisal", web.world.a.id)
+    done = action(leader, LINES, "approve", ids)
+    assert said(done, "%(count)s lines approved", count=1)
+    assert [web.state("A", "1.1"), web.state("B", "1.1")] == ["approved", "appraised"]
+    # The supplement window is over: the council cannot ask, the organiser reopens it for all.
+    asked = action(web.client("council"), LINES, "request_supplement", ids[:1], step="apply",
+                   text="Bổ sung biên bản")  # fmt: skip
+    assert first_part("The supplement window closed at %(end)s for this unit: ask the organiser "
+                      "to extend it before requesting a supplement.") in text_of(asked)  # fmt: skip
+    form.update(unit="", window="supplement", reason="Gia hạn bổ sung cho tất cả các xã")
+    web.client("organiser").post("/windowgrantview/add", data=form, follow_redirects=True)
+    asked = action(web.client("council"), LINES, "request_supplement", ids[:1], step="apply",
+                   text="Bổ sung biên bản")  # fmt: skip
+    assert said(asked, "%(count)s supplement requests sent", count=1)
+    answer = action(web.client("unit_leader"), REQUESTS, "respond",
+                    [web.requests()[0].id], step="apply", text="Đã bổ sung")  # fmt: skip
+    assert said(answer, "%(count)s requests answered", count=1)
+    # Only the organiser grants extensions.
+    refused = web.client("council").post("/windowgrantview/add", data=form)
+    s.expire_all()
+    assert s.query(WindowGrant).filter_by(round_id=web.world.round.id).count() == 2
+    assert refused.status_code == 403
+
+
+def test_every_appraisal_write_path_of_the_screens_is_refused_outside_its_window(web):
+    web.approved_unit("A")
+    web.staff(("B",))
+    web.score(unit="B")
+    web.appraise(["1.1"], unit="B")
+    request = web.request("1.2", "A")
+    set_windows(web.world, "closed")
+    before_a, before_b = web.snapshot("A"), web.snapshot("B")
+    leader, council = web.client("leader"), web.client("council")
+    b11, b12 = web.line_id("B", "1.1"), web.line_id("B", "1.2")
+    window = vi("appraisal window")
+    approved = action(leader, LINES, "approve", [b11])
+    assert any(window in message for message in alerts(approved))
+    returned = action(leader, LINES, "return_line", [b12], step="apply", text="Xem lại")
+    assert window in text_of(returned)
+    closed = vi("supplement window")
+    asked = action(council, LINES, "request_supplement", [web.line_id("A", "1.1")],
+                   step="apply", text="Bổ sung")  # fmt: skip
+    assert first_part("The supplement window closed at %(end)s for this unit: ask the organiser "
+                      "to extend it before requesting a supplement.") in text_of(asked)  # fmt: skip
+    unit = web.client("unit_leader")
+    answered = action(unit, REQUESTS, "respond", [request.id], step="apply", text="Trả lời")
+    assert closed in text_of(answered)
+    line_id = web.line_id("A", "1.2")
+    upload = unit.post(f"/evidence/line/{line_id}/upload", headers={"Accept": "application/json"},
+                       data={"file": (io.BytesIO(make_pdf()), "Bổ sung.pdf")})  # fmt: skip
+    assert upload.status_code == 403 and closed in upload.json["error"]
+    assert web.snapshot("A") == before_a and web.snapshot("B") == before_b
+    assert [r.response for r in web.requests()] == [None]

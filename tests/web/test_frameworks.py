@@ -1,0 +1,149 @@
+"""Criteria frameworks: master-detail, the tree, freeze, copy, frozen edits refused."""
+
+from decimal import Decimal
+
+from app.domain.criteria_tree import code_sort_key
+from app.models import Criterion, Framework, UnitType
+from tests.helpers import one, page_text
+
+
+def _draft_framework(session, code, year=2030):
+    """A small, balanced, unfrozen framework: field 1 (10) = 1.1 (6) + 1.2 (4)."""
+    unit_type = one(session, UnitType, code="XA")
+    fw = Framework(code=code, name=f"Bộ thử {code}", year=year, unit_type=unit_type, max_points=10)
+    session.add(fw)
+    session.flush()
+    field = Criterion(framework=fw, code="1", sort_key="0001", title="Lĩnh vực 1", max_points=10)
+    session.add(field)
+    for code, points, step in (("1.1", 6, "0.5"), ("1.2", 4, "0.25")):
+        session.add(
+            Criterion(
+                framework=fw, code=code, sort_key=code_sort_key(code), title=f"Tiêu chí {code}",
+                max_points=points, rule="number", step=Decimal(step), parent=field,
+            )
+        )  # fmt: skip
+    session.commit()
+    return fw
+
+
+def test_framework_show_lists_its_criteria_in_code_order(session, organiser_client):
+    fw = session.query(Framework).filter(Framework.frozen.is_(True)).first()
+    text = page_text(organiser_client.get(f"/frameworkview/show/{fw.id}"))
+    assert "Tiêu chí" in text
+    tree = page_text(organiser_client.get(f"/frameworkview/tree/{fw.id}"))
+    codes = [
+        c.code
+        for c in session.query(Criterion).filter_by(framework_id=fw.id).order_by(Criterion.sort_key)
+    ]
+    assert codes[:3] == ["1", "1.1", "1.1.1"]
+    assert "Tổng" in tree
+
+
+def test_tree_shows_the_sum_of_each_level(session, organiser_client):
+    fw = _draft_framework(session, "FW-SUM")
+    tree = organiser_client.get(f"/frameworkview/tree/{fw.id}")
+    assert tree.status_code == 200
+    assert "Lĩnh vực 1" in page_text(tree)
+
+
+def test_freeze_refuses_children_not_adding_up(session, organiser_client):
+    fw = _draft_framework(session, "FW-BAD")
+    child = one(session, Criterion, framework_id=fw.id, code="1.2")
+    child.max_points = Decimal("3.5")
+    session.commit()
+    response = organiser_client.post(
+        "/frameworkview/action_post",
+        data={"action": "freeze", "rowid": [fw.id]},
+        follow_redirects=True,
+    )
+    assert "1" in page_text(response)
+    session.expire_all()
+    assert session.get(Framework, fw.id).frozen is False
+
+
+def test_freeze_then_edits_are_refused(session, organiser_client):
+    fw = _draft_framework(session, "FW-OK")
+    organiser_client.post("/frameworkview/action_post", data={"action": "freeze", "rowid": [fw.id]})
+    session.expire_all()
+    assert session.get(Framework, fw.id).frozen is True
+    crit = one(session, Criterion, framework_id=fw.id, code="1.1")
+    response = organiser_client.post(
+        f"/criterionview/edit/{crit.id}",
+        data={
+            "framework": fw.id,
+            "code": "1.1",
+            "title": "Đổi tên",
+            "max_points": "6",
+            "rule": "number",
+        },
+    )
+    assert "Bộ tiêu chí đã được chốt" in page_text(response)
+    session.expire_all()
+    assert session.get(Criterion, crit.id).title == "Tiêu chí 1.1"
+
+
+def test_copy_to_next_year_copies_the_whole_tree(session, organiser_client):
+    fw = _draft_framework(session, "FW-COPY", year=2031)
+    organiser_client.post(
+        "/frameworkview/action_post", data={"action": "copy_to_year", "rowid": [fw.id]}
+    )
+    copy = session.query(Framework).filter(Framework.copied_from_id == fw.id).one()
+    assert copy.year == 2032 and copy.frozen is False
+    assert sorted(c.code for c in copy.criteria) == ["1", "1.1", "1.2"]
+
+
+def test_criterion_parent_comes_from_its_code(session, organiser_client):
+    fw = _draft_framework(session, "FW-ADD")
+    response = organiser_client.post(
+        "/criterionview/add",
+        data={
+            "framework": fw.id, "code": "1.2.1", "title": "Tiêu chí thành phần",
+            "max_points": "2,5", "rule": "number", "step": "0,5",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    new = one(session, Criterion, framework_id=fw.id, code="1.2.1")
+    assert new.parent.code == "1.2" and new.max_points == Decimal("2.5")
+    orphan = organiser_client.post(
+        "/criterionview/add",
+        data={
+            "framework": fw.id,
+            "code": "9.9",
+            "title": "Mồ côi",
+            "max_points": "1",
+            "rule": "number",
+        },
+    )
+    assert orphan.status_code == 200 and "9" in page_text(orphan)
+    assert session.query(Criterion).filter_by(framework_id=fw.id, code="9.9").count() == 0
+
+
+def test_duplicate_criterion_code_refused(session, organiser_client):
+    fw = _draft_framework(session, "FW-DUP")
+    response = organiser_client.post(
+        "/criterionview/add",
+        data={
+            "framework": fw.id,
+            "code": "1.1",
+            "title": "Trùng",
+            "max_points": "1",
+            "rule": "number",
+        },
+    )
+    assert response.status_code == 200
+    assert session.query(Criterion).filter_by(framework_id=fw.id, code="1.1").count() == 1
+
+
+def test_survey_kind_is_set_on_survey_lines_only(session, organiser_client):
+    fw = _draft_framework(session, "FW-SURVEY")
+    base = {"framework": fw.id, "title": "Khảo sát", "max_points": "2"}
+    organiser_client.post(
+        "/criterionview/add", data={**base, "code": "1.3", "rule": "survey", "survey_kind": "SIPAS"}
+    )
+    assert one(session, Criterion, framework_id=fw.id, code="1.3").survey_kind == "sipas"
+    refused = organiser_client.post(
+        "/criterionview/add",
+        data={**base, "code": "1.4", "rule": "number", "step": "0,5", "survey_kind": "sipas"},
+    )
+    assert refused.status_code == 200
+    assert session.query(Criterion).filter_by(framework_id=fw.id, code="1.4").count() == 0

@@ -1,0 +1,97 @@
+"""Teams and council screens; criteria framework Excel import and export through the web."""
+
+import io
+
+import openpyxl
+
+from app.models import AppraisalTeam, AppUser, Criterion, Framework, GradeBand, Round, TeamMember
+from tests.helpers import one, page_text
+
+
+def test_team_member_twice_is_refused(session, organiser_client):
+    team = session.query(AppraisalTeam).first()
+    member = team.members[0]
+    response = organiser_client.post(
+        "/teammemberview/add", data={"team": team.id, "user": member.user_id, "role": "support"}
+    )
+    assert response.status_code == 200
+    assert "đã là thành viên" in page_text(response)
+    assert session.query(TeamMember).filter_by(team_id=team.id, user_id=member.user_id).count() == 1
+
+
+def test_organiser_adds_a_council_member(session, organiser_client):
+    round_ = session.query(Round).first()
+    viewer = one(session, AppUser, username="xem")
+    response = organiser_client.post(
+        "/councilmemberview/add",
+        data={"round": round_.id, "user": viewer.id, "position": "Ủy viên"},
+    )
+    assert response.status_code == 302
+    assert "Ủy viên" in page_text(organiser_client.get("/councilmemberview/list/"))
+
+
+def test_grade_band_over_100_refused(session, organiser_client):
+    fw = session.query(Framework).filter_by(frozen=False).first()
+    response = organiser_client.post(
+        "/gradebandview/add", data={"framework": fw.id, "name": "Thử", "min_index": "120"}
+    )
+    assert response.status_code == 200
+    assert session.query(GradeBand).filter_by(framework_id=fw.id, name="Thử").count() == 0
+
+
+def test_export_then_import_the_same_workbook(session, organiser_client):
+    fw = session.query(Framework).filter_by(frozen=False).first()
+    before = sorted(c.code for c in fw.criteria)
+    exported = organiser_client.get(f"/framework-excel/export/{fw.id}")
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(exported.data))
+    assert workbook.active.freeze_panes == "A2"
+    response = organiser_client.post(
+        f"/framework-excel/import/{fw.id}",
+        data={"file": (io.BytesIO(exported.data), "bộ tiêu chí.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert sorted(c.code for c in session.get(Framework, fw.id).criteria) == before
+
+
+def test_import_of_a_file_that_is_not_excel_changes_nothing(session, organiser_client):
+    fw = session.query(Framework).filter_by(frozen=False).first()
+    count = session.query(Criterion).filter_by(framework_id=fw.id).count()
+    response = organiser_client.post(
+        f"/framework-excel/import/{fw.id}",
+        data={"file": (io.BytesIO(b"%PDF-1.4 not a workbook"), "tieu-chi.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "không phải" in page_text(response).lower()
+    assert session.query(Criterion).filter_by(framework_id=fw.id).count() == count
+
+
+def test_import_reports_bad_rows_by_line_and_imports_nothing(session, organiser_client):
+    fw = session.query(Framework).filter_by(frozen=False).first()
+    count = session.query(Criterion).filter_by(framework_id=fw.id).count()
+    exported = organiser_client.get(f"/framework-excel/export/{fw.id}").data
+    workbook = openpyxl.load_workbook(io.BytesIO(exported))
+    sheet = workbook.active
+    sheet.cell(row=3, column=3).value = "abc"
+    sheet.cell(row=4, column=1).value = sheet.cell(row=2, column=1).value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = organiser_client.post(
+        f"/framework-excel/import/{fw.id}",
+        data={"file": (io.BytesIO(buffer.getvalue()), "sai.xlsx")},
+        content_type="multipart/form-data",
+    )
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "3" in text and "4" in text
+    assert session.query(Criterion).filter_by(framework_id=fw.id).count() == count
+
+
+def test_frozen_framework_import_refused(session, organiser_client):
+    fw = session.query(Framework).filter_by(frozen=True).first()
+    response = organiser_client.get(f"/framework-excel/import/{fw.id}", follow_redirects=True)
+    assert "chốt" in page_text(response)
