@@ -56,6 +56,9 @@ def guarded_action(policy_action):
                 (allowed if decision else refused).append(item if decision else decision.reason)
             for reason in dict.fromkeys(refused):
                 flash(reason, "danger")
+            # FAB loads the selection with IN (...), in no order the database promises; act
+            # in a stable order so records and messages come out the same on every database.
+            allowed.sort(key=self.datamodel.get_pk_value)
             if allowed:
                 answer = func(self, allowed)
                 if answer is not None:  # an action with a page of its own (e.g. a reason form)

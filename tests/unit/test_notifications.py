@@ -147,6 +147,12 @@ def test_assignment_sends_the_member_one_message_listing_units_and_criteria(worl
     assert "Nhiệm vụ: thẩm định, 2 tiêu chí thành phần" in _text(smtp.messages()[1])
 
 
+def _begin_real_transaction(session):
+    # The test engine autocommits (tests/conftest.py): a rollback there would undo nothing and
+    # PostgreSQL refuses savepoints outside a transaction block.
+    session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
+
+
 def test_a_refused_or_rolled_back_assignment_sends_nothing(world, smtp):
     # Refused: support_a works for unit A (conflict of interest).
     with pytest.raises(DomainError):
@@ -161,12 +167,15 @@ def test_a_refused_or_rolled_back_assignment_sends_nothing(world, smtp):
             world.users[member], kind, world.users["leader"], now=DURING_APPRAISAL,
         )  # fmt: skip
 
+    _begin_real_transaction(world.s)
     apply("2", "support")
     assert len(pending(world.s)) == 1
     world.s.rollback()
     assert pending(world.s) == []
     # Applied inside a savepoint that is rolled back; what the outer transaction queued
     # before and after it is sent when it commits.
+    _begin_real_transaction(world.s)
+    assert world.s.query(Assignment).filter_by(round_id=world.round.id).count() == 0
     apply("2", "appraiser", "appraiser")
     savepoint = world.s.begin_nested()
     apply("1", "support")
