@@ -75,6 +75,7 @@ def load_lines(ids):
             joinedload(ScoreLine.criterion),
         )
         .filter(ScoreLine.id.in_(ids))
+        .order_by(ScoreLine.id)  # the same order, and the same messages, on every database
     )
 
 
