@@ -44,6 +44,7 @@ def build(url, units, lines, clients):
     from app.models import AppUser, Assessment, Unit
     from app.security import roles
     from bench.open_round import build as build_round
+    from bench.open_round import settle
     from tests.conftest import make_app, prepare_database
 
     app = make_app(url)
@@ -75,6 +76,7 @@ def build(url, units, lines, clients):
             assessment = s.query(Assessment).filter_by(round_id=round_.id, unit_id=unit.id).one()
             people.append((f"bench.{unit.code.lower()}", assessment.id))  # fmt: skip
         s.commit()
+        settle(s)
         total = s.execute(text("SELECT count(*) FROM score_line")).scalar()
         db.engine.dispose()
     return people, total

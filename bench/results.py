@@ -28,6 +28,8 @@ from decimal import Decimal
 
 from sqlalchemy import event, text
 
+from bench.open_round import settle
+
 HAND_WRITTEN = """
 SELECT a.unit_id, field.id AS field_id,
        SUM(CASE WHEN sl.not_applicable = :no AND c.rule NOT IN ('bonus', 'penalty')
@@ -93,16 +95,7 @@ def _give_points(session, shift):
     points = ((ScoreLine.id + shift) % 5) * Decimal("0.25")
     session.execute(update(ScoreLine).values(approved_points=points, self_points=points))
     session.commit()
-    _maintain(session)
-
-
-def _maintain(session):
-    """What autovacuum does for a live database: drop dead rows, refresh the statistics."""
-    session.commit()
-    engine = session.get_bind()
-    vacuum = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(vacuum)
+    settle(session)
 
 
 def _hand_written(session, round_id, no):
@@ -143,7 +136,7 @@ def main():
         session.commit()
         _arrange(session, round_)
         organiser = _organiser(session)
-        _maintain(session)
+        settle(session)
         lines = session.query(ScoreLine).count()
         print(f"built {lines:,} score lines for {args.units:,} units"
               f" in {time.perf_counter() - started:.1f} s")  # fmt: skip

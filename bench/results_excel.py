@@ -28,8 +28,8 @@ def main():
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    from bench.open_round import build
-    from bench.results import _arrange, _maintain, _organiser
+    from bench.open_round import build, settle
+    from bench.results import _arrange, _organiser
     from tests.conftest import _postgres_database, make_app, prepare_database
 
     drop = None
@@ -57,7 +57,7 @@ def main():
         _arrange(session, round_)
         compute_results(session, round_, _organiser(session))
         session.commit()
-        _maintain(session)
+        settle(session)
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
         load_matrix(session, round_)  # warm the caches, untimed
