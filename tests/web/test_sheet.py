@@ -8,6 +8,7 @@ import datetime
 import re
 from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from sqlalchemy import event
@@ -505,19 +506,15 @@ def count_queries(app, client, url):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    seconds = app.config["PERMISSIONS_CACHE_SECONDS"]
-    app.config["PERMISSIONS_CACHE_SECONDS"] = 3600
     permission_cache.forget()
-    try:
+    with mock.patch.dict(app.config, PERMISSIONS_CACHE_SECONDS=3600):
         assert client.get(url).status_code == 200
         event.listen(engine, "before_cursor_execute", count)
         try:
             response = client.get(url)
         finally:
             event.remove(engine, "before_cursor_execute", count)
-    finally:
-        app.config["PERMISSIONS_CACHE_SECONDS"] = seconds
-        permission_cache.forget()  # no entry outlives the usual time
+            permission_cache.forget()  # no entry outlives the usual time
     assert response.status_code == 200
     return len(statements)
 
