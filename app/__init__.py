@@ -6,6 +6,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 import config as config_module
+from app import engine
 from app.extensions import csrf, db, migrate
 
 BASE_DIR = config_module.BASE_DIR
@@ -28,21 +29,6 @@ def _check_config(app):
         )
 
 
-def _tune_sqlite(engine):
-    """SQLite as a real database: enforced foreign keys, WAL so readers never block a save."""
-    if engine.dialect.name != "sqlite":
-        return
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-
 def create_app(config_object=None, **overrides):
     """Build the app. `overrides` win over the config object (tests pass DATABASE URIs here)."""
     app = Flask(
@@ -60,7 +46,7 @@ def create_app(config_object=None, **overrides):
 
     db.init_app(app)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        engine.tune(db.engine, app.config.get("DB_PING_IDLE_SECONDS", 10))
     migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"), render_as_batch=True)
     csrf.init_app(app)
 

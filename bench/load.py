@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, text
 
 from app.domain.scoring import format_points
+from bench.cpu import Meter
 from tests.concurrency.server import DEFAULT_POSTGRES, PASSWORD, Server, logged_in
 
 SCORE_INPUT = re.compile(r'id="score-(\d+)"[^>]*data-version="(\d+)"')
@@ -220,7 +221,11 @@ def main():
         with ThreadPoolExecutor(max_workers=8) as pool:
             browsers = list(pool.map(login, people))
         assert all(b.lines for b in browsers), "a sheet without score inputs"
+        # The client is this process (its asyncio loop); PostgreSQL's backends serve the rush.
+        meter = Meter({"gunicorn": "gunicorn", "PostgreSQL": "postgres:", "client": "bench.load"})
+        meter.start()
         asyncio.run(rush(browsers, args.seconds))
+        meter.stop()
         server.stop()
         saves = sum(len(b.acked) for b in browsers)
         latencies = [t * 1000 for b in browsers for t in b.latencies]
@@ -233,6 +238,7 @@ def main():
             f"  latency: p50 {statistics.median(latencies):.0f} ms, p95 "
             f"{percentile(latencies, 95):.0f} ms, p99 {percentile(latencies, 99):.0f} ms"
         )
+        print("  " + meter.report(saves, "save"))
         print(f"  errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
         print(f"  lost writes: {lost_writes(url, browsers)} (every acknowledged save checked "
               "against the line and its change log)")  # fmt: skip
