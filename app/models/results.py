@@ -90,8 +90,10 @@ class FieldResult(Model):
     __table_args__ = (UniqueConstraint("unit_result_id", "criterion_id", name="uq_field_result"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Looked up through uq_field_result (its leading column); on PostgreSQL the table is kept
+    # half full for in-place recomputation (migration 0005).
     unit_result_id: Mapped[int] = mapped_column(
-        ForeignKey("unit_result.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("unit_result.id", ondelete="CASCADE"), nullable=False
     )
     unit_result: Mapped[UnitResult] = relationship(UnitResult, back_populates="fields")
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"), nullable=False)
