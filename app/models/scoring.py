@@ -58,9 +58,9 @@ class ScoreLine(Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment.id"), nullable=False, index=True
-    )
+    # Looked up through uq_score_line_criterion (its leading column). On PostgreSQL pages
+    # keep room for an autosave's new row version (migration 0005).
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), nullable=False)
     assessment: Mapped[Assessment] = relationship(Assessment, back_populates="lines")
     criterion_id: Mapped[int] = mapped_column(
         ForeignKey("criterion.id"), nullable=False, index=True
