@@ -148,6 +148,12 @@ def _clause(model, assessment_clause):
 def scope_query(user, model, query):
     """`query` of `model` limited for `user`, or None when the general rule of
     app/domain/policy.py applies unchanged (unit accounts, models not handled here)."""
+    condition = scope_condition(user, model)
+    return None if condition is None else query.filter(condition)
+
+
+def scope_condition(user, model):
+    """The SQL condition `scope_query` adds for `user` on `model`, or None."""
     if model not in _SCOPED:
         return None
     names = _role_names(user)
@@ -156,15 +162,15 @@ def scope_query(user, model, query):
     if names & APPRAISAL_ROLES:
         if model is Assignment:
             teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
-            return query.filter(or_(Assignment.team_id.in_(teams), Assignment.user_id == user.id))
-        return query.filter(_clause(model, _assessment_clause(user)))
+            return or_(Assignment.team_id.in_(teams), Assignment.user_id == user.id)
+        return _clause(model, _assessment_clause(user))
     if model is Assignment:
-        return query.filter(false())
+        return false()
     if model is SupplementRequest:
         own = getattr(user, "unit_id", None)
         if own is None:
-            return query.filter(false())
-        return query.filter(_clause(model, Assessment.unit_id == own))
+            return false()
+        return _clause(model, Assessment.unit_id == own)
     return None
 
 
@@ -174,9 +180,9 @@ def sees(user, obj):
     if model not in _SCOPED or obj.id is None:
         return None
     session = object_session(obj)
-    if session is None:
+    # The condition first: most accounts have none, and building a query costs an autosave
+    # more than all the rest of the policy.
+    condition = None if session is None else scope_condition(user, model)
+    if condition is None:
         return None
-    query = scope_query(user, model, session.query(model.id).filter(model.id == obj.id))
-    if query is None:
-        return None
-    return query.first() is not None
+    return session.query(model.id).filter(model.id == obj.id, condition).first() is not None

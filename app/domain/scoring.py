@@ -94,19 +94,26 @@ def _dec(value):
 
 
 def rule_of(criterion):
-    """Build the `Rule` of a Criterion row, including its options and tiers."""
+    """Build the `Rule` of a Criterion row, with its options (choice rules) or tiers (tiers
+    rules). Other rules never read them, so they are not loaded for them: an autosave of a
+    plain number loads neither."""
+    kind = criterion.rule
     return Rule(
-        kind=criterion.rule,
+        kind=kind,
         max_points=_dec(criterion.max_points) if criterion.max_points is not None else Decimal(0),
         step=_dec(criterion.step),
         options=tuple(
             Option(o.key, o.label, _dec(o.points))
             for o in sorted(criterion.options, key=lambda o: o.position or 0)
-        ),
+        )
+        if kind == RULE_CHOICE
+        else (),
         tiers=tuple(
             Tier(_dec(t.min_percent), _dec(t.points))
             for t in sorted(criterion.tiers, key=lambda t: _dec(t.min_percent), reverse=True)
-        ),
+        )
+        if kind == RULE_TIERS
+        else (),
         per_occurrence=_dec(criterion.per_occurrence),
         floor=_dec(criterion.floor),
     )

@@ -19,11 +19,12 @@ _ATTRS = {
 
 
 def _name(window):
-    return {
-        WINDOW_SELF: _("self-assessment window"),
-        WINDOW_APPRAISAL: _("appraisal window"),
-        WINDOW_SUPPLEMENT: _("supplement window"),
-    }[window]
+    # Translated only for a refusal: an open window (every autosave) needs no message.
+    if window == WINDOW_SELF:
+        return _("self-assessment window")
+    if window == WINDOW_APPRAISAL:
+        return _("appraisal window")
+    return _("supplement window")
 
 
 def bounds(round_, window):
@@ -55,7 +56,6 @@ def deadline(round_, window, unit_id, now=None):
 def window_open(round_, window, unit_id, now=None):
     """Decision: may data of `window` be written for `unit_id` at `now`? Says why not."""
     now = now or utcnow()
-    name = _name(window)
     if round_.locked:
         return deny(_("The round's current phase is locked by the organiser."))
     granted = grant_until(round_, window, unit_id, now)
@@ -63,14 +63,16 @@ def window_open(round_, window, unit_id, now=None):
         return ALLOW
     start, end = bounds(round_, window)
     if start is None or end is None:
-        return deny(_("The %(window)s has not been set.", window=name))
+        return deny(_("The %(window)s has not been set.", window=_name(window)))
     if now < start:
-        return deny(_("The %(window)s opens at %(start)s.", window=name, start=format_local(start)))
+        return deny(
+            _("The %(window)s opens at %(start)s.", window=_name(window), start=format_local(start))
+        )
     if now >= end:
         return deny(
             _(
                 "The %(window)s closed at %(end)s: nothing can be changed any more.",
-                window=name,
+                window=_name(window),
                 end=format_local(end),
             )
         )

@@ -82,14 +82,15 @@ def _flag(value):
 @lru_cache(maxsize=1)
 def _line_query():
     """One score line in one query, with what every write asks about: its assessment, the
-    round and the window's grants, the criterion with the rule's options and tiers. Built once
-    (the same statement object also spares SQLAlchemy its cache-key work at each autosave)."""
+    round and the window's grants, the criterion. A choice or tiers rule loads its options or
+    tiers when scoring reads them (one query more); most lines are plain numbers, which need
+    neither. Built once (the same statement object also spares SQLAlchemy its cache-key work
+    at each autosave)."""
     return (
         select(ScoreLine)
         .options(
             joinedload(ScoreLine.assessment).joinedload(Assessment.round).joinedload(Round.grants),
-            joinedload(ScoreLine.criterion).joinedload(Criterion.options),
-            joinedload(ScoreLine.criterion).joinedload(Criterion.tiers),
+            joinedload(ScoreLine.criterion),
         )
         .where(ScoreLine.id == bindparam("line_id"))
     )

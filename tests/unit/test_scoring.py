@@ -224,8 +224,13 @@ def test_rule_of_reads_a_criterion_row():
     rule = rule_of(criterion)
     assert rule.kind == "tiers" and rule.max_points == D(2) and rule.step is None
     assert rule.tiers == ((D(90), D(2)), (D(70), D(1)))
-    assert [o.key for o in rule.options] == ["a", "b"]
+    # Options left over from an earlier rule kind play no part in a tiers rule.
+    assert rule.options == ()
     assert points_of(rule, "91") == D("2.00")
+    criterion.rule = "choice"
+    choice = rule_of(criterion)
+    assert [o.key for o in choice.options] == ["a", "b"] and choice.tiers == ()
+    assert points_of(choice, "b") == D("1.00")
 
 
 # --- validate_rule, format_points ----------------------------------------------------------
