@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 from app.domain.clock import utcnow
 from app.domain.criteria_tree import code_sort_key
@@ -151,23 +151,26 @@ def run_together(tasks, timeout=60):
 
 
 class Rendezvous:
-    """Holds each thread at its first flush with changes until `parties` threads got there:
-    every request has then read the line (and passed the version check) before any writes,
-    so all but one meet the lost race at the database (UPDATE ... WHERE version = loaded)."""
+    """Holds each thread at its first write (INSERT, UPDATE or DELETE: the flush, or the change
+    log written just before it) until `parties` threads got there: every request has then
+    read the line (and passed the version check) before any writes, so all but one meet the
+    lost race at the database (UPDATE ... WHERE version = loaded)."""
 
     def __init__(self, parties, timeout=30):
         self.barrier = threading.Barrier(parties, timeout=timeout)
         self.local = threading.local()
 
-    def __call__(self, session, flush_context, instances):
+    def __call__(self, _conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
+            return
         if not getattr(self.local, "held", False):
             self.local.held = True
             self.barrier.wait()
 
     @contextmanager
     def holding(self):
-        event.listen(Session, "before_flush", self)
+        event.listen(Engine, "before_cursor_execute", self)
         try:
             yield self
         finally:
-            event.remove(Session, "before_flush", self)
+            event.remove(Engine, "before_cursor_execute", self)
