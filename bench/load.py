@@ -9,10 +9,11 @@ leader of another commune, autosaving its own sheet's lines without pause for 60
 Prints saves per second, p50/p95/p99 latency, the CPU each side spent per save (gunicorn,
 PostgreSQL, this client: on a shared host the throughput moves with the neighbours, the CPU
 per save much less), errors (anything but 200 {"ok": true}), then checks every acknowledged
-save against the database (line value and version, change log): lost writes must be 0. A fresh database is created and dropped. The browsers are one asyncio
-loop speaking plain HTTP/1.1 with keep-alive (the least client CPU on a machine it shares
-with the server and PostgreSQL); each logs in through the form and sends the page's CSRF
-token and the version its last answer gave, as sheet.js does. Bounded: --seconds, then stop.
+save against the database (line value and version, change log): lost writes must be 0.
+A fresh database is created and dropped. The browsers are one asyncio loop speaking plain
+HTTP/1.1 with keep-alive (the least client CPU on a machine it shares with the server and
+PostgreSQL); each logs in through the form and sends the page's CSRF token and the version
+its last answer gave, as sheet.js does. Bounded: --seconds, then stop.
 """
 
 import argparse
