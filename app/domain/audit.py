@@ -3,9 +3,9 @@
 `record` keeps the entry with the session and writes it, together with the session's other
 pending entries in one statement, before the session's next query, flush or commit (as an
 added object would be): in the caller's transaction, committed with the change or rolled
-back with it. The entries are
-plain rows, not ORM objects: nothing reads them back as objects in the same transaction,
-and the unit of work's insert (with its RETURNING of each id) was a sixth of an autosave.
+back with it (the app uses no savepoints). The entries are plain rows, not ORM objects:
+nothing reads them back as objects in the same transaction, and the unit of work's insert
+(with its RETURNING of each id) was a sixth of an autosave.
 """
 
 from functools import lru_cache
@@ -71,6 +71,6 @@ def _drop_on_rollback(session, _previous_transaction):
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_when_closed(session, transaction):
-    # A session closed without a commit: its entries go with its changes.
+    # Closed without a commit or a rollback: the entries go with the changes.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)

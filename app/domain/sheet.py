@@ -144,14 +144,14 @@ def sheet_totals(session, assessment):
     sheet = Sheet(assessment=assessment)
     for row in session.connection().execute(_totals_query(), values):
         top, is_field, applicable_max, lines_total, lines_scored, self_total, missing = row
-        applicable_max, self_total = applicable_max or Decimal("0"), self_total or Decimal("0")
+        self_total = self_total or Decimal("0")  # NULL: no scored line in the field
         if is_field:
             sheet.fields[top] = FieldTotal(None, self_total, applicable_max)
         sheet.applicable_max += applicable_max
         sheet.self_total += self_total
-        sheet.lines_total += lines_total or 0
-        sheet.lines_scored += lines_scored or 0
-        sheet.lines_missing_evidence += missing or 0
+        sheet.lines_total += lines_total
+        sheet.lines_scored += lines_scored
+        sheet.lines_missing_evidence += missing
     return sheet
 
 
