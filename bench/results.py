@@ -12,10 +12,13 @@ bands with a field floor), then, in the same run and alternately, times:
   on a round without results (every row inserted), then --runs times after new points were
   given to every line (every row updated);
 - a hand-written SQL GROUP BY over the same tables giving each unit's points and applicable
-  maximum per field, fetched to Python: the least any computation must do.
+  maximum per field, fetched to Python: the least any computation must do;
+- for reference, the same GROUP BY stored: INSERT ... SELECT into a table with field_result's
+  foreign keys, unique index and storage, the least a computation that keeps its results
+  must do the first time (PostgreSQL checks each new row's foreign keys one by one).
 
-Prints the seconds of each, the ratios to the hand-written median (target: at most 2x), and
-the number of SQL statements compute_results issued.
+Prints the seconds of each, the ratios to the hand-written query of the same run (target: at
+most 2x), and the number of SQL statements compute_results issued.
 """
 
 import argparse
@@ -42,6 +45,17 @@ JOIN criterion c ON c.id = sl.criterion_id
 JOIN criterion field ON field.id = c.parent_id
 WHERE a.round_id = :round_id
 GROUP BY a.unit_id, field.id
+"""
+
+STORED = "bench_stored_sums"
+STORED_TABLE = """
+CREATE TABLE bench_stored_sums (
+    id {id} PRIMARY KEY,
+    unit_id INTEGER NOT NULL REFERENCES unit (id),
+    field_id INTEGER NOT NULL REFERENCES criterion (id),
+    points NUMERIC(10, 2), maximum NUMERIC(10, 2),
+    UNIQUE (unit_id, field_id)
+){storage}
 """
 
 
@@ -103,6 +117,30 @@ def _hand_written(session, round_id, no):
     return len(rows)
 
 
+def _stored_table(session):
+    postgres = session.get_bind().dialect.name == "postgresql"
+    session.execute(
+        text(
+            STORED_TABLE.format(
+                id="SERIAL" if postgres else "INTEGER",
+                storage=" WITH (fillfactor = 50)" if postgres else "",  # as field_result
+            )
+        )
+    )
+    session.commit()
+
+
+def _stored(session, round_id, no):
+    """Seconds to store the hand-written GROUP BY's rows (rolled back, not committed: the
+    computation's commit is timed apart too)."""
+    insert = f"INSERT INTO {STORED} (unit_id, field_id, points, maximum) {HAND_WRITTEN}"
+    started = time.perf_counter()
+    session.execute(text(insert), {"round_id": round_id, "no": no})
+    seconds = time.perf_counter() - started
+    session.rollback()
+    return seconds
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=3321)
@@ -141,12 +179,14 @@ def main():
         print(f"built {lines:,} score lines for {args.units:,} units"
               f" in {time.perf_counter() - started:.1f} s")  # fmt: skip
         no = False
+        _stored_table(session)
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
-        domain, commits, hand = [], [], []
+        domain, commits, hand, stored = [], [], [], []
         for run in range(args.runs + 1):
             if run:  # new points everywhere (not timed): every result row must change
                 _give_points(session, run)
+            stored.append(_stored(session, round_.id, no))  # rolled back: before the warm-up
             _hand_written(session, round_.id, no)  # warm the cache for both, untimed
             started = time.perf_counter()
             groups = _hand_written(session, round_.id, no)
@@ -171,6 +211,7 @@ def main():
     # Each run's computation against the hand-written query timed just before it: the
     # machine's load moves both alike.
     ratios = [d / h for d, h in zip(domain, hand, strict=True)]
+    to_stored = [d / s for d, s in zip(domain, stored, strict=True)]
     print(f"{backend}: compute_results for {summary.units:,} units wrote {results:,} unit"
           f" and {fields:,} field results in {counted} SQL statements")  # fmt: skip
     print(f"{backend}: hand-written SQL GROUP BY ({groups:,} unit x field groups): best"
@@ -182,6 +223,10 @@ def main():
           f" {statistics.median(ratios[1:]):.2f}x the hand-written query (median of the"
           f" runs, best {min(ratios[1:]):.2f}x; target at most 2x);"
           f" commit median {statistics.median(commits):.2f} s")  # fmt: skip
+    print(f"{backend}: for reference, the hand-written GROUP BY stored (INSERT ... SELECT,"
+          f" field_result's foreign keys and indexes): median {statistics.median(stored):.2f} s;"
+          f" compute_results is {to_stored[0]:.2f}x that the first time,"
+          f" {statistics.median(to_stored[1:]):.2f}x recomputed")  # fmt: skip
     if drop:
         drop()
 
