@@ -12,7 +12,8 @@ import unicodedata
 from flask_babel import gettext as _
 from sqlalchemy import inspect
 
-from app.domain.scoring import format_points, rule_of, validate_rule
+from app.domain.rule_check import validate_rule
+from app.domain.scoring import format_points, rule_of
 from app.models.criteria import RULE_BONUS, RULE_PENALTY
 
 # Bonus and penalty lines sit outside the 100 points: they move a total, they do not make it up.

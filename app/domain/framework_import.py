@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.domain import scoring, survey
+from app.domain import rule_check, scoring, survey
 from app.domain.criteria_tree import code_sort_key, parent_code, sum_problems
 from app.domain.errors import DomainError
 from app.domain.scoring import ScoreError
@@ -323,7 +323,7 @@ def _tree_errors(items, by_key, unreadable, framework_max):
         children.setdefault(code_sort_key(above), []).append(item)
     for item in items:
         if code_sort_key(item.code) not in children:
-            errors += [(item.line, str(p)) for p in scoring.validate_rule(item.rule_obj())]
+            errors += [(item.line, str(p)) for p in rule_check.validate_rule(item.rule_obj())]
         elif item.survey_kind:
             # The import spreads a survey over lines; a heading's kind would be ignored.
             message = _(

@@ -10,7 +10,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from itertools import pairwise
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -19,7 +18,6 @@ from app.models.criteria import (
     RULE_BONUS,
     RULE_CHOICE,
     RULE_DEDUCTION,
-    RULE_KINDS,
     RULE_NUMBER,
     RULE_PENALTY,
     RULE_SURVEY,
@@ -126,7 +124,7 @@ def _plain(value):
     return format(value.normalize(), "f")
 
 
-def _vi(value):
+def vi_number(value):
     """Vietnamese decimal comma, exact (messages must show the digits the user typed)."""
     return _plain(value).replace(".", ",")
 
@@ -139,7 +137,7 @@ def format_points(value):
         number = _dec(value)
         if not number.is_finite():
             return str(value)
-        return _vi(number.quantize(CENT, rounding=ROUND_HALF_UP))
+        return vi_number(number.quantize(CENT, rounding=ROUND_HALF_UP))
     except (InvalidOperation, ValueError, TypeError):
         return str(value)
 
@@ -196,7 +194,8 @@ def parse_decimal(raw):
     raise ScoreError(message)
 
 
-def _decimals(value):
+def decimal_places(value):
+    """How many decimals a Decimal shows once normalised: 0.25 -> 2, 10 -> 0."""
     return max(0, -value.normalize().as_tuple().exponent)
 
 
@@ -217,7 +216,7 @@ def _bounds(rule):
 
 
 def _over_maximum(rule, value):
-    values = {"value": _vi(value), "max": _vi(rule.max_points)}
+    values = {"value": vi_number(value), "max": vi_number(rule.max_points)}
     if rule.kind == RULE_PENALTY:
         return _("Penalty %(value)s is over the maximum penalty %(max)s.", **values)
     if rule.kind == RULE_BONUS:
@@ -232,18 +231,18 @@ def _score_amount(rule, text):
         # A penalty is written either way ("0,5" or "-0,5"); it always takes points away.
         value = abs(value)
     if value < 0:
-        raise ScoreError(_("Score %(value)s cannot be negative.", value=_vi(value)))
+        raise ScoreError(_("Score %(value)s cannot be negative.", value=vi_number(value)))
     if value > rule.max_points:
         raise ScoreError(_over_maximum(rule, value))
     step = rule.step if rule.step is not None and rule.step > 0 else DEFAULT_STEP
-    values = {"value": _vi(value), "step": _vi(step)}
-    if _decimals(value) > min(_decimals(step), 2):
+    values = {"value": vi_number(value), "step": vi_number(step)}
+    if decimal_places(value) > min(decimal_places(step), 2):
         raise ScoreError(
             _("Score %(value)s has more decimals than allowed (steps of %(step)s).", **values)
         )
     if value % step != 0:
         lower = (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
-        values.update(lower=_vi(lower), upper=_vi(min(lower + step, rule.max_points)))
+        values.update(lower=vi_number(lower), upper=vi_number(min(lower + step, rule.max_points)))
         raise ScoreError(
             _(
                 "Score %(value)s does not fit steps of %(step)s: enter %(lower)s or %(upper)s.",
@@ -253,19 +252,20 @@ def _score_amount(rule, text):
     return (-value if rule.kind == RULE_PENALTY else value), _plain(value)
 
 
-def _fold(text):
+def fold(text):
+    """Text compared the way people read it: NFC, case and spacing ignored."""
     return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
 
 
 def _score_choice(rule, text):
     if not rule.options:
         raise _MisconfiguredError
-    wanted = _fold(text)
+    wanted = fold(text)
     # Keys first: a key is what imports and the API send; labels are what people type.
     for field in ("key", "label"):
         for option in rule.options:
-            if _fold(getattr(option, field)) == wanted:
-                if not _fold(option.key or ""):  # the key is what gets stored
+            if fold(getattr(option, field)) == wanted:
+                if not fold(option.key or ""):  # the key is what gets stored
                     raise _MisconfiguredError
                 return _dec(option.points), option.key
     choices = "; ".join(str(o.label) for o in rule.options)
@@ -283,7 +283,9 @@ def _score_tiers(rule, text):
         raise _MisconfiguredError
     value = parse_decimal(text[:-1].rstrip() if text.endswith("%") else text)
     if not 0 <= value <= 100:
-        raise ScoreError(_("Percentage %(value)s is outside 0 to 100.", value=_vi(value) + "%"))
+        raise ScoreError(
+            _("Percentage %(value)s is outside 0 to 100.", value=vi_number(value) + "%")
+        )
     reached = [tier for tier in rule.tiers if _dec(tier.min_percent) <= value]
     points = max(reached, key=lambda t: _dec(t.min_percent)).points if reached else Decimal(0)
     return _dec(points), _plain(value)
@@ -295,7 +297,10 @@ def _score_deduction(rule, text):
     count = parse_decimal(text)
     if count != count.to_integral_value():
         raise ScoreError(
-            _("Enter a whole number of occurrences (0, 1, 2...), not %(value)s.", value=_vi(count))
+            _(
+                "Enter a whole number of occurrences (0, 1, 2...), not %(value)s.",
+                value=vi_number(count),
+            )
         )
     if count < 0:
         raise ScoreError(_("The number of occurrences cannot be negative."))
@@ -356,86 +361,3 @@ def score(rule, raw):
         log.exception("score() failed for rule %r and input %r", rule, raw)
         message = _("This score could not be checked; please tell the organiser.")
     return ScoreResult(error=message)
-
-
-def validate_rule(rule):
-    """Configuration problems of a rule, as messages for the framework editor ([] = fine)."""
-    if rule.kind not in RULE_KINDS:
-        return [_("Unknown scoring rule “%(kind)s”.", kind=rule.kind)]
-    top = rule.max_points
-    if top is None or not top.is_finite() or top < 0:
-        return [_("The maximum points must be a number of at least 0.")]
-    problems, step, floor, per = [], rule.step, rule.floor, rule.per_occurrence
-    if rule.kind in (RULE_NUMBER, RULE_BONUS, RULE_PENALTY) and step is not None:
-        values = {"step": _vi(step) if step.is_finite() else str(step), "max": _vi(top)}
-        if not step.is_finite() or step <= 0:
-            problems.append(_("The step must be greater than 0."))
-        elif _decimals(step) > 2:
-            problems.append(
-                _("Points are kept to 2 decimals: the step %(step)s is too fine.", **values)
-            )
-        elif top % step != 0:
-            problems.append(
-                _("The step %(step)s does not divide the maximum points %(max)s.", **values)
-            )
-    if rule.kind == RULE_CHOICE:
-        problems += _option_problems(rule)
-    if rule.kind == RULE_TIERS:
-        problems += _tier_problems(rule)
-    if rule.kind == RULE_DEDUCTION:
-        if per is None:
-            problems.append(_("A deduction rule needs the points deducted per occurrence."))
-        elif per <= 0:
-            problems.append(_("The points deducted per occurrence must be greater than 0."))
-        if floor is not None and not 0 <= floor <= top:
-            problems.append(
-                _("The lowest score after deductions must be between 0 and %(max)s.", max=_vi(top))
-            )
-    return problems
-
-
-def _option_problems(rule):
-    if not rule.options:
-        return [_("A choice rule needs at least one option.")]
-    problems, keys, labels = [], set(), set()
-    for key, label, points in rule.options:
-        if not _fold(key or ""):
-            problems.append(_("Every option needs a key."))
-            continue
-        values = {"key": key, "label": label, "max": _vi(rule.max_points)}
-        # Matching ignores case, so keys that differ only by case would be ambiguous.
-        if _fold(key) in keys:
-            problems.append(_("Option “%(key)s” is listed more than once.", **values))
-        if _fold(label or "") in labels:
-            problems.append(_("Two options have the same label “%(label)s”.", **values))
-        keys.add(_fold(key))
-        labels.add(_fold(label or ""))
-        if points is None or not 0 <= points <= rule.max_points:
-            problems.append(_("Option “%(key)s” must give between 0 and %(max)s points.", **values))
-    return problems
-
-
-def _tier_problems(rule):
-    if not rule.tiers:
-        return [_("A tiers rule needs at least one tier.")]
-    problems, seen = [], set()
-    for min_percent, points in rule.tiers:
-        values = {"percent": _vi(min_percent) + "%", "max": _vi(rule.max_points)}
-        if not 0 <= min_percent <= 100:
-            problems.append(_("Tier start %(percent)s is outside 0 to 100.", **values))
-        if min_percent in seen:
-            problems.append(_("Two tiers start at %(percent)s.", **values))
-        seen.add(min_percent)
-        if not 0 <= points <= rule.max_points:
-            problems.append(_("The tier from %(percent)s must give 0 to %(max)s points.", **values))
-    # A higher result earning fewer points is almost always a typo in the framework.
-    for lower, higher in pairwise(sorted(rule.tiers, key=lambda t: t.min_percent)):
-        if higher.points < lower.points:
-            percent = _vi(higher.min_percent) + "%"
-            problems.append(
-                _(
-                    "The tier from %(percent)s gives fewer points than a lower tier.",
-                    percent=percent,
-                )
-            )
-    return problems

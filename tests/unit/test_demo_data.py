@@ -11,7 +11,8 @@ import pytest
 from app.demo import framework as fw
 from app.demo import people
 from app.demo import units as demo_units
-from app.domain.scoring import Option, Rule, Tier, validate_rule
+from app.domain.rule_check import validate_rule
+from app.domain.scoring import Option, Rule, Tier
 from app.models.appraisal import MEMBER_ROLES
 from app.models.criteria import RULE_BONUS, RULE_KINDS, RULE_PENALTY, RULE_SURVEY
 from app.security import roles

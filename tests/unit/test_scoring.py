@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import app.models  # noqa: F401  (configures the mappers for rule_of)
+from app.domain.rule_check import validate_rule
 from app.domain.scoring import (
     Option,
     Rule,
@@ -18,7 +19,6 @@ from app.domain.scoring import (
     parse_decimal,
     rule_of,
     score,
-    validate_rule,
 )
 from app.models.criteria import RULE_KINDS, Criterion, CriterionOption, CriterionTier
 
