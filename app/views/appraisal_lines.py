@@ -29,7 +29,7 @@ from app.models.supplement import REQUEST_CLOSED
 from app.security import roles
 from app.views import appraisal_common as common
 from app.views.base import AppModelView, guarded_action
-from app.views.scoring import _PreloadingInterface, _remember_users, shorten, user_name
+from app.views.list_helpers import PreloadingInterface, remember_users, shorten, user_name
 
 POINT_COLUMNS = ("self_points", "support_points", "appraised_points", "approved_points")
 PEOPLE_COLUMNS = ("support_by_id", "appraised_by_id", "approved_by_id")
@@ -44,7 +44,7 @@ def _request_text(requests):
     return f"{common.label_of(common.REQUEST_LABELS, request.status)}: {shorten(request.reason)}"
 
 
-class AppraisalLineInterface(_PreloadingInterface):
+class AppraisalLineInterface(PreloadingInterface):
     """Lines by unit then framework order; a page's units, rounds, criteria, people and
     supplement requests loaded in a few IN queries."""
 
@@ -62,7 +62,7 @@ class AppraisalLineInterface(_PreloadingInterface):
 
     def preload(self, rows):
         common.load_lines({r.id for r in rows})
-        _remember_users(getattr(r, col) for r in rows for col in PEOPLE_COLUMNS)
+        remember_users(getattr(r, col) for r in rows for col in PEOPLE_COLUMNS)
         requests = {}
         for request in (
             db.session.query(SupplementRequest)

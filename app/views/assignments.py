@@ -22,7 +22,7 @@ from app.models import AppraisalTeam, AppUser, Assignment, Criterion, Round, Uni
 from app.security import roles
 from app.views import appraisal_common as common
 from app.views.base import AppModelView, guarded_action
-from app.views.scoring import _PreloadingInterface, _remember_users, user_name
+from app.views.list_helpers import PreloadingInterface, remember_users, user_name
 
 # The assignment screen (preview, then apply) is another view's: its endpoint if registered.
 ASSIGN_ENDPOINTS = ("AssignmentScreenView.assign_form",)
@@ -51,7 +51,7 @@ class AssignmentCodeFilter(BaseFilter):
         return query.filter(Assignment.criterion.has(under))
 
 
-class AssignmentInterface(_PreloadingInterface):
+class AssignmentInterface(PreloadingInterface):
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
         if order_column:
             return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
@@ -67,7 +67,7 @@ class AssignmentInterface(_PreloadingInterface):
                               (AppraisalTeam, "team_id"), (AppUser, "user_id")):  # fmt: skip
             ids = {getattr(r, column) for r in rows}
             common.keep(db.session.query(model).filter(model.id.in_(ids)))
-        _remember_users(r.assigned_by_id for r in rows)
+        remember_users(r.assigned_by_id for r in rows)
 
 
 class AssignmentView(AppModelView):

@@ -1,4 +1,5 @@
-"""Generated FAB screens for self-assessments, score lines and window grants.
+"""Generated FAB screens for self-assessments and score lines; MENU adds the window grants
+(app/views/window_grants.py) to the same menu.
 
 Every write goes through app/domain/self_assessment.py (scores, explanations, not-applicable
 marks, submit, withdraw) or asks app/domain/policy.py (grants): the forms never populate a score
@@ -9,64 +10,40 @@ from flask import abort, flash, g, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
-from app.domain import audit, line_versions, policy
+from app.domain import line_versions, policy
 from app.domain import self_assessment as sa
-from app.domain.clock import format_local, utcnow
 from app.domain.errors import DomainError
 from app.domain.scoring import format_points
-from app.domain.windows import bounds
 from app.extensions import db
 from app.formatting import vn_datetime
-from app.models import AppUser, Assessment, Criterion, ScoreLine, WindowGrant
+from app.models import AppUser, Assessment, Criterion, ScoreLine
 from app.models.criteria import RULE_CHOICE, RULE_DEDUCTION, RULE_SURVEY, RULE_TIERS
-from app.models.rounds import WINDOW_APPRAISAL, WINDOW_KINDS, WINDOW_SELF, WINDOW_SUPPLEMENT
 from app.models.scoring import STATUS_DRAFT, STATUS_SUBMITTED
 from app.security import roles
 from app.views.base import AppModelView, guarded_action
-from app.views.fields import LocalDateTimeField
+from app.views.list_helpers import (
+    AssessmentInterface,
+    PreloadingInterface,
+    assessments_with_unit_and_round,
+    keep_for_request,
+    permissions_without,
+    remember_users,
+    shorten,
+    user_name,
+)
+from app.views.window_grants import WindowGrantView
 
 STATUS_LABELS = {STATUS_DRAFT: _l("Draft"), STATUS_SUBMITTED: _l("Submitted")}
-WINDOW_LABELS = {
-    WINDOW_SELF: _l("Self-assessment"), WINDOW_APPRAISAL: _l("Appraisal"),
-    WINDOW_SUPPLEMENT: _l("Supplementary appraisal"),
-}  # fmt: skip
-MIN_REASON_LENGTH = 10
 # A refused submission can list a hundred lines: show the first ones, the sheet has the rest.
 MAX_DETAILS = 15
-
-
-def _permissions(*dropped):
-    # A method missing from the map makes FAB hide its button (its route is excluded too).
-    return {k: v for k, v in roles.METHOD_PERMISSIONS.items() if k not in dropped}
-
-
-def _remember_users(ids):
-    names = g.setdefault("_scoring_user_names", {})
-    wanted = {i for i in ids if i is not None} - set(names)
-    if wanted:
-        for user in db.session.query(AppUser).filter(AppUser.id.in_(wanted)):
-            names[user.id] = user.get_full_name()
-    return names
-
-
-def user_name(user_id):
-    """A user's full name from their id, looked up once per request."""
-    return _remember_users([user_id]).get(user_id, "")
-
-
-def shorten(text, length=80):
-    text = " ".join((text or "").split())
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def sheet_link(assessment_id):
@@ -76,42 +53,7 @@ def sheet_link(assessment_id):
     )  # fmt: skip
 
 
-def _assessments(ids):
-    query = db.session.query(Assessment).filter(Assessment.id.in_(ids))
-    return query.options(joinedload(Assessment.unit), joinedload(Assessment.round))
-
-
-def _keep(query):
-    # The identity map holds rows weakly: keep them for the request, so the lazy loads of the
-    # list's rows find them there instead of querying once per row.
-    g.setdefault("_scoring_preloaded", []).extend(query.all())
-
-
-class _PreloadingInterface(SQLAInterface):
-    """Loads a page's related rows in a few IN queries after FAB's list query."""
-
-    def query(self, *args, **kwargs):
-        count, rows = super().query(*args, **kwargs)
-        if rows:
-            self.preload(rows)
-        return count, rows
-
-    def preload(self, rows):  # what each list shows besides its own columns
-        pass
-
-    def get_related_interface(self, col_name):
-        # Dropdowns of related models are built from this: an assessment shows unit and round.
-        model = self.get_related_model(col_name)
-        return (_AssessmentInterface if model is Assessment else SQLAInterface)(model, self.session)
-
-
-class _AssessmentInterface(_PreloadingInterface):
-    def preload(self, rows):
-        _keep(_assessments({r.id for r in rows}))
-        _remember_users(r.submitted_by_id for r in rows)
-
-
-class _LineInterface(_PreloadingInterface):
+class _LineInterface(PreloadingInterface):
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
         if order_column:
             return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
@@ -120,9 +62,11 @@ class _LineInterface(_PreloadingInterface):
         return query.order_by(ScoreLine.assessment_id.desc(), sort_key.scalar_subquery())
 
     def preload(self, rows):
-        _keep(_assessments({r.assessment_id for r in rows}))
-        _keep(db.session.query(Criterion).filter(Criterion.id.in_({r.criterion_id for r in rows})))
-        _remember_users(r.preparer_id for r in rows)
+        keep_for_request(assessments_with_unit_and_round({r.assessment_id for r in rows}))
+        keep_for_request(
+            db.session.query(Criterion).filter(Criterion.id.in_({r.criterion_id for r in rows}))
+        )
+        remember_users(r.preparer_id for r in rows)
 
 
 class CriterionCodeFilter(BaseFilter):
@@ -174,9 +118,9 @@ def _run_leader_step(items, step, done_message):
 
 
 class AssessmentView(AppModelView):
-    datamodel = _AssessmentInterface(Assessment, db.session)
+    datamodel = AssessmentInterface(Assessment, db.session)
     class_permission_name = roles.ASSESSMENTS
-    method_permission_name = _permissions("add", "edit", "delete")
+    method_permission_name = permissions_without("add", "edit", "delete")
     exclude_route_methods = {"add", "edit", "delete", "download"}
     list_title, show_title = _l("Self-assessments"), _l("Self-assessment")
     label_columns = {
@@ -231,7 +175,7 @@ def describe_line(line):
 class ScoreLineView(AppModelView):
     datamodel = _LineInterface(ScoreLine, db.session)
     class_permission_name = roles.SCORE_LINES
-    method_permission_name = _permissions("add", "delete")
+    method_permission_name = permissions_without("add", "delete")
     exclude_route_methods = {"add", "delete", "download"}
     list_title, show_title, edit_title = _l("Score lines"), _l("Score line"), _l("Enter self score")
     label_columns = {
@@ -352,82 +296,6 @@ class ScoreLineView(AppModelView):
         if err is not None:
             form.version.data = err.version
             flash(err.message, "danger")
-
-
-def grant_problems(grant, now=None):
-    """Why an extension or reopening cannot be granted as typed ([] = fine)."""
-    now, problems, round_ = now or utcnow(), [], grant.round
-    if len((grant.reason or "").strip()) < MIN_REASON_LENGTH:
-        problems.append(_("Write the reason (at least %(count)s characters).",
-                          count=MIN_REASON_LENGTH))  # fmt: skip
-    if grant.until is None:
-        problems.append(_("Enter until when the window stays open."))
-    elif grant.until <= now:
-        problems.append(_("The new deadline must be in the future."))
-    elif round_ is not None and grant.window in WINDOW_KINDS:
-        start = bounds(round_, grant.window)[0]
-        if start is not None and grant.until <= start:
-            problems.append(_("The new deadline must be after the window opens (%(start)s).",
-                              start=format_local(start)))  # fmt: skip
-    if round_ is not None and grant.unit is not None and grant.unit not in round_.units:
-        problems.append(_("This unit does not take part in the round."))
-    return problems
-
-
-_WHEN_HELP = _l("Local time (Asia/Ho_Chi_Minh), dd/mm/yyyy hh:mm.")
-_REASON_HELP = _l("Required: why the window is extended or reopened (at least 10 characters).")
-
-
-def _unit_or_all(unit):
-    return str(unit) if unit is not None else _("All units")
-
-
-class WindowGrantView(AppModelView):
-    datamodel = SQLAInterface(WindowGrant, db.session)
-    class_permission_name = roles.WINDOW_GRANTS
-    method_permission_name = _permissions("edit", "delete")
-    # A grant is a logged act: it is not edited or deleted afterwards, a new one supersedes it.
-    exclude_route_methods = {"edit", "delete", "download"}
-    list_title = _l("Deadline extensions and reopenings")
-    show_title, add_title = _l("Deadline extension"), _l("Extend or reopen a window")
-    label_columns = {
-        "round": _l("Assessment round"), "unit": _l("Unit"), "window": _l("Window"),
-        "until": _l("Open until"), "reason": _l("Reason"), "granted_by_id": _l("Granted by"),
-        "granted_at": _l("Granted at"),
-    }  # fmt: skip
-    description_columns = {
-        "unit": _l("Leave empty to reopen the window for every unit of the round."),
-        "until": _WHEN_HELP, "reason": _REASON_HELP,
-    }  # fmt: skip
-    list_columns = ["round", "unit", "window", "until", "reason", "granted_by_id", "granted_at"]
-    show_columns = list_columns
-    add_columns = ["round", "unit", "window", "until", "reason"]
-    search_columns = ["round", "unit", "window"]
-    base_order = ("granted_at", "desc")
-    formatters_columns = {
-        "unit": _unit_or_all, "window": lambda w: WINDOW_LABELS.get(w, w), "until": vn_datetime,
-        "granted_at": vn_datetime, "granted_by_id": user_name, "reason": shorten,
-    }  # fmt: skip
-    add_form_extra_fields = {
-        "window": SelectField(_l("Window"), choices=list(WINDOW_LABELS.items()),
-                              default=WINDOW_SELF),
-        "until": LocalDateTimeField(_l("Open until"), description=_WHEN_HELP),
-        "reason": TextAreaField(_l("Reason"), description=_REASON_HELP,
-                                widget=BS3TextAreaFieldWidget()),
-    }  # fmt: skip
-
-    def item_problems(self, item, creating):
-        return grant_problems(item)
-
-    def pre_add(self, item):
-        item.reason = item.reason.strip()
-        item.granted_by_id, item.granted_at = g.user.id, utcnow()
-        # One unit: an extension; every unit: a reopening. Logged with the grant, in one commit.
-        audit.record(
-            db.session, g.user, "grant" if item.unit is not None else "reopen", "round",
-            item.round.id, new=f"{_unit_or_all(item.unit)}: {item.window} -> "
-            f"{format_local(item.until)}", reason=item.reason,
-        )  # fmt: skip
 
 
 MENU = [

@@ -25,7 +25,7 @@ from app.models import Assessment, Criterion, ScoreLine, SupplementRequest, Unit
 from app.security import roles
 from app.views import appraisal_common as common
 from app.views.base import AppModelView, guarded_action
-from app.views.scoring import _PreloadingInterface, _remember_users, shorten, user_name
+from app.views.list_helpers import PreloadingInterface, remember_users, shorten, user_name
 
 
 def _safe_next():
@@ -71,7 +71,7 @@ class RequestCodeFilter(common.LineCodeFilter):
         return query.filter(SupplementRequest.score_line.has(ScoreLine.criterion.has(under)))
 
 
-class RequestInterface(_PreloadingInterface):
+class RequestInterface(PreloadingInterface):
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
         if order_column:
             return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
@@ -92,7 +92,7 @@ class RequestInterface(_PreloadingInterface):
 
     def preload(self, rows):
         common.load_lines({r.score_line_id for r in rows})
-        _remember_users(
+        remember_users(
             user for r in rows for user in (r.requested_by_id, r.responded_by_id)
         )  # fmt: skip
 

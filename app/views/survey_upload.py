@@ -41,7 +41,7 @@ from app.models.rounds import round_unit
 from app.security import roles
 from app.views.base import AppModelView, interface
 from app.views.framework_excel import MAX_UPLOAD_BYTES, content_disposition
-from app.views.scoring import user_name
+from app.views.list_helpers import user_name
 
 log = logging.getLogger(__name__)
 
