@@ -2,8 +2,8 @@
 (app/views/window_grants.py) to the same menu.
 
 Every write goes through app/domain/self_assessment.py (scores, explanations, not-applicable
-marks, submit, withdraw) or asks app/domain/policy.py (grants): the forms never populate a score
-line themselves, so the FAB form, the score sheet, the REST API and the Excel import agree.
+marks, submit, withdraw): the forms never populate a score line themselves, so the FAB form,
+the score sheet, the REST API and the Excel import agree.
 """
 
 from flask import abort, flash, g, request
