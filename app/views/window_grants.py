@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 
-from app.domain.window_grants import grant_problems, record_grant, unit_or_all
+from app.domain.window_grants import MIN_REASON_LENGTH, grant_problems, record_grant, unit_or_all
 from app.extensions import db
 from app.formatting import vn_datetime
 from app.models import WindowGrant
@@ -21,7 +21,10 @@ WINDOW_LABELS = {
     WINDOW_SUPPLEMENT: _l("Supplementary appraisal"),
 }  # fmt: skip
 _WHEN_HELP = _l("Local time (Asia/Ho_Chi_Minh), dd/mm/yyyy hh:mm.")
-_REASON_HELP = _l("Required: why the window is extended or reopened (at least 10 characters).")
+_REASON_HELP = _l(
+    "Required: why the window is extended or reopened (at least %(count)s characters).",
+    count=MIN_REASON_LENGTH,
+)
 
 
 class WindowGrantView(AppModelView):
