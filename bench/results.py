@@ -216,6 +216,9 @@ def main():
           f" and {fields:,} field results in {counted} SQL statements")  # fmt: skip
     print(f"{backend}: hand-written SQL GROUP BY ({groups:,} unit x field groups): best"
           f" {min(hand):.2f} s, median {statistics.median(hand):.2f} s")  # fmt: skip
+    print(f"{backend}: seconds per run (the first one inserting): compute_results"
+          f" {' '.join(f'{d:.2f}' for d in domain)}; hand-written query"
+          f" {' '.join(f'{h:.2f}' for h in hand)}")  # fmt: skip
     print(f"{backend}: compute_results, first time (every row inserted): {domain[0]:.2f} s,"
           f" {ratios[0]:.2f}x the hand-written query of the same run")  # fmt: skip
     print(f"{backend}: compute_results, recomputed after every unit changed: best"

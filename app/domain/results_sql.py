@@ -45,6 +45,12 @@ from app.models.scoring import Assessment, ScoreLine
 
 OUTSIDE_SUMS = (RULE_BONUS, RULE_PENALTY)
 SCRATCH = "tmp_results_lines"
+# PostgreSQL settings for the rest of the computation's transaction (SET LOCAL). With the
+# default 4 MB the scan's hash aggregate of a national round (33,210 groups, about 50 MB of
+# numeric sums) spills to disk in 129 batches; JIT compiling the scan costs more than it
+# saves, and the first JIT of a connection loads LLVM. Measured in bench.results: the first
+# computation 1.21 -> 1.04 s, a recomputation 0.70 -> 0.62 s.
+SCAN_SETTINGS = {"work_mem": "64MB", "jit": "off"}
 # The temporary table, as SQLAlchemy sees it (never part of the app's schema).
 lines = Table(
     SCRATCH,
@@ -128,6 +134,9 @@ def field_sums(round_):
 def scratch_table(session, round_):
     """(Re)create the temporary table of `field_sums` for the round: the one full scan."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        for name, value in SCAN_SETTINGS.items():
+            connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {SCRATCH}")
     # Only integers and the module's constants are inlined: no user text reaches this SQL.
     query = field_sums(round_).compile(
