@@ -48,8 +48,8 @@ SCRATCH = "tmp_results_lines"
 # PostgreSQL settings for the rest of the computation's transaction (SET LOCAL). With the
 # default 4 MB the scan's hash aggregate of a national round (33,210 groups, about 50 MB of
 # numeric sums) spills to disk in 129 batches; JIT compiling the scan costs more than it
-# saves, and the first JIT of a connection loads LLVM. On bench.results' national round: the first
-# computation 1.21 -> 1.04 s, a recomputation 0.70 -> 0.62 s.
+# saves, and the first JIT of a connection loads LLVM. On bench.results' national round:
+# the first computation 1.21 -> 1.04 s, a recomputation 0.70 -> 0.62 s.
 SCAN_SETTINGS = {"work_mem": "64MB", "jit": "off"}
 # The temporary table, as SQLAlchemy sees it (never part of the app's schema).
 lines = Table(
