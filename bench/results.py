@@ -7,15 +7,16 @@ Builds 3,321 communes x 140 lines (about 465,000 score lines) with bench.open_ro
 every line approved points (some lines not applicable, some bonus and penalty lines, grade
 bands with a field floor), then, in the same run and alternately, times:
 
-- compute_results: the domain's computation, writing 3,321 UnitResult and 33,210
-  FieldResult rows (grades, ranks, change included), and its commit, printed apart; first
+- compute_results: the domain's computation, writing 3,321 UnitResult rows with their
+  33,210 field figures (grades, ranks, change included), and its commit, printed apart; first
   on a round without results (every row inserted), then --runs times after new points were
   given to every line (every row updated);
 - a hand-written SQL GROUP BY over the same tables giving each unit's points and applicable
   maximum per field, fetched to Python: the least any computation must do;
-- for reference, the same GROUP BY stored: INSERT ... SELECT into a table with field_result's
-  foreign keys, unique index and storage, the least a computation that keeps its results
-  must do the first time (PostgreSQL checks each new row's foreign keys one by one).
+- for reference, the same GROUP BY stored as one row per unit and field: INSERT ... SELECT
+  into a table with foreign keys to unit and criterion and a unique index, as the field
+  results were kept before migration 0006 (PostgreSQL checks each new row's foreign keys one
+  by one): why they are now kept in the unit's row.
 
 Prints the seconds of each, the ratios to the hand-written query of the same run (target: at
 most 2x), and the number of SQL statements compute_results issued.
@@ -123,7 +124,7 @@ def _stored_table(session):
         text(
             STORED_TABLE.format(
                 id="SERIAL" if postgres else "INTEGER",
-                storage=" WITH (fillfactor = 50)" if postgres else "",  # as field_result
+                storage=" WITH (fillfactor = 50)" if postgres else "",  # as field_result was
             )
         )
     )
@@ -162,7 +163,7 @@ def main():
     from app.domain.results import compute_results
     from app.domain.rounds import open_round
     from app.extensions import db
-    from app.models import FieldResult, ScoreLine, UnitResult
+    from app.models import ScoreLine, UnitResult
 
     with app.app_context():
         session = db.session
@@ -199,13 +200,8 @@ def main():
             started = time.perf_counter()
             session.commit()
             commits.append(time.perf_counter() - started)
-        results = session.query(UnitResult).filter_by(round_id=round_.id).count()
-        fields = (
-            session.query(FieldResult)
-            .join(UnitResult)
-            .filter(UnitResult.round_id == round_.id)
-            .count()
-        )
+        kept = session.query(UnitResult).filter_by(round_id=round_.id).all()
+        results, fields = len(kept), sum(len(r.field_figures) for r in kept)
         db.engine.dispose()
     backend = url.split(":")[0].split("+")[0]
     # Each run's computation against the hand-written query timed just before it: the
@@ -213,7 +209,7 @@ def main():
     ratios = [d / h for d, h in zip(domain, hand, strict=True)]
     to_stored = [d / s for d, s in zip(domain, stored, strict=True)]
     print(f"{backend}: compute_results for {summary.units:,} units wrote {results:,} unit"
-          f" and {fields:,} field results in {counted} SQL statements")  # fmt: skip
+          f" with {fields:,} field figures in {counted} SQL statements")  # fmt: skip
     print(f"{backend}: hand-written SQL GROUP BY ({groups:,} unit x field groups): best"
           f" {min(hand):.2f} s, median {statistics.median(hand):.2f} s")  # fmt: skip
     print(f"{backend}: seconds per run (the first one inserting): compute_results"
@@ -226,8 +222,8 @@ def main():
           f" {statistics.median(ratios[1:]):.2f}x the hand-written query (median of the"
           f" runs, best {min(ratios[1:]):.2f}x; target at most 2x);"
           f" commit median {statistics.median(commits):.2f} s")  # fmt: skip
-    print(f"{backend}: for reference, the hand-written GROUP BY stored (INSERT ... SELECT,"
-          f" field_result's foreign keys and indexes): median {statistics.median(stored):.2f} s;"
+    print(f"{backend}: for reference, the hand-written GROUP BY stored, one row per unit and"
+          f" field (INSERT ... SELECT, foreign keys): median {statistics.median(stored):.2f} s;"
           f" compute_results is {to_stored[0]:.2f}x that the first time,"
           f" {statistics.median(to_stored[1:]):.2f}x recomputed")  # fmt: skip
     if drop:

@@ -4,6 +4,7 @@ TEST_DATABASE_URL=postgresql+psycopg://user@host:port/any runs the suite on Post
 suite creates its own database there and drops it at the end.
 """
 
+import contextlib
 import os
 import re
 import uuid
@@ -66,15 +67,25 @@ def prepare_database(app, demo=True):
             db.session.commit()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextlib.contextmanager
+def new_database(directory):
+    """The URL of a new, empty database of the suite's backend (PostgreSQL when
+    TEST_DATABASE_URL says so, else a SQLite file in `directory`), dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if base and base.startswith("postgresql"):
         url, drop = _postgres_database(base)
-        yield url
-        drop()
+        try:
+            yield url
+        finally:
+            drop()
     else:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        yield "sqlite:///" + str(directory / "test.db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

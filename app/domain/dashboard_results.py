@@ -11,7 +11,9 @@ Who sees which round's results:
   comparison only with a published previous round.
 
 Every figure is a set-based query (grouped in SQL, integer hundredths so that averages are
-exact on SQLite too): about eight queries for a round whatever its number of units.
+exact on SQLite too), the field averages summed the same way from the one column of field
+figures of the round's unit results: about eight queries for a round whatever its number of
+units.
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from sqlalchemy import BigInteger, case, cast, func, or_, select
 from app.domain import policy
 from app.domain.year_change import previous_round
 from app.models.criteria import Criterion, GradeBand
-from app.models.results import FieldResult, UnitResult
+from app.models.results import UnitResult, decode_fields
 from app.models.rounds import PHASE_PUBLISHED, Round
 from app.models.units import Unit
 from app.security import roles
@@ -174,23 +176,32 @@ def _grades(session, round_, previous):
     return grades, counts.get((round_.id, None), 0)
 
 
-def _fields(session, round_):
-    """[FieldAverage]: the mean component index of each field over the units it applies to."""
+def _field_criteria(session, field_ids):
+    """{criterion id: (code, title)} of `field_ids`, in tree order."""
     rows = session.execute(
-        select(
-            Criterion.code,
-            Criterion.title,
-            func.sum(_hundredths(FieldResult.index)),
-            func.count(FieldResult.index),
-        )  # fmt: skip
-        .select_from(FieldResult)
-        .join(UnitResult, FieldResult.unit_result_id == UnitResult.id)
-        .join(Criterion, FieldResult.criterion_id == Criterion.id)
-        .where(UnitResult.round_id == round_.id)
-        .group_by(Criterion.id, Criterion.code, Criterion.title, Criterion.sort_key)
+        select(Criterion.id, Criterion.code, Criterion.title)
+        .where(Criterion.id.in_(field_ids))
         .order_by(Criterion.sort_key)
     )
-    return [FieldAverage(code, title, _average(total or 0, n), n) for code, title, total, n in rows]
+    return {id_: (code, title) for id_, code, title in rows}
+
+
+def _fields(session, round_):
+    """[FieldAverage]: the mean component index of each field over the units it applies to
+    (summed exactly, in hundredths, from the unit results' field figures)."""
+    sums = {}
+    for stored in session.scalars(
+        select(UnitResult.field_figures).where(UnitResult.round_id == round_.id)
+    ):
+        for field_id, figures in decode_fields(stored).items():
+            hundredths, count = sums.get(field_id, (0, 0))
+            if figures.index is not None:
+                hundredths, count = hundredths + int(figures.index.scaleb(2)), count + 1
+            sums[field_id] = (hundredths, count)
+    return [
+        FieldAverage(code, title, _average(*sums[id_]), sums[id_][1])
+        for id_, (code, title) in _field_criteria(session, sums).items()
+    ]
 
 
 def _ranked_ends(session, round_, shown):
@@ -268,7 +279,7 @@ class OwnResult:
 
 def own_results(session, unit_id, limit=3):
     """[OwnResult] of the unit in the latest published rounds it took part in: three
-    queries (its results, the rounds' sizes, its field indexes)."""
+    queries (its results, the rounds' sizes, its fields' names)."""
     if unit_id is None:
         return []
     rows = session.execute(
@@ -289,14 +300,16 @@ def own_results(session, unit_id, limit=3):
             .group_by(UnitResult.round_id)
         ).all()
     )
-    fields = {}
-    for result_id, code, title, index in session.execute(
-        select(FieldResult.unit_result_id, Criterion.code, Criterion.title, FieldResult.index)
-        .join(Criterion, FieldResult.criterion_id == Criterion.id)
-        .where(FieldResult.unit_result_id.in_([r.id for r, _round, _g in rows]))
-        .order_by(Criterion.sort_key)
-    ):
-        fields.setdefault(result_id, []).append(FieldAverage(code, title, index, 1))
+    figures = {result.id: result.fields for result, _round, _grade in rows}
+    criteria = _field_criteria(session, {id_ for each in figures.values() for id_ in each})
+    fields = {
+        result_id: [
+            FieldAverage(code, title, each[id_].index, 1)
+            for id_, (code, title) in criteria.items()
+            if id_ in each
+        ]
+        for result_id, each in figures.items()
+    }
     return [
         OwnResult(
             round_,

@@ -24,7 +24,8 @@ the top group's mean component index, and last year's index of the field with th
 
 Set-based: a fixed number of queries whatever the number of units or criteria (about ten):
 the criteria, the unit's lines, the round's indexes, the top group's sums per criterion and
-per field, the unit's field results, and last year's round, merges, lines and fields.
+per field, and last year's round, merges, lines, fields and results (the field figures are
+in the unit results' rows).
 """
 
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from sqlalchemy import func, select
 from app.domain import results_sql as sql
 from app.domain.year_change import _formed_from, _predecessors, index_of, previous_round
 from app.models.criteria import RULE_SURVEY, Criterion
-from app.models.results import FieldResult, UnitResult
+from app.models.results import UnitResult, decode_fields
 from app.models.scoring import Assessment, ScoreLine
 
 TOP_PERCENT = 10  # the top group: the best 10% of the round's units
@@ -180,27 +181,21 @@ def _top_lines(session, round_id, threshold):
 
 def _top_fields(session, round_id, threshold):
     """{field id: (sum of component indexes in hundredths, fields with an index)}."""
-    rows = session.execute(
-        select(
-            FieldResult.criterion_id, sql._cents(FieldResult.index), func.count(FieldResult.index)
+    sums = {}
+    for stored in session.scalars(
+        select(UnitResult.field_figures).where(
+            UnitResult.round_id == round_id, UnitResult.index >= threshold
         )
-        .join(UnitResult, FieldResult.unit_result_id == UnitResult.id)
-        .where(UnitResult.round_id == round_id, UnitResult.index >= threshold)
-        .group_by(FieldResult.criterion_id)
-    )
-    return {field_id: (cents, count) for field_id, cents, count in rows}
+    ):
+        for field_id, figures in decode_fields(stored).items():
+            if figures.index is not None:
+                hundredths, count = sums.get(field_id, (0, 0))
+                sums[field_id] = (hundredths + int(figures.index.scaleb(2)), count + 1)
+    return sums
 
 
-def _unit_fields(session, result_id):
-    return {
-        criterion_id: (points, maximum, index)
-        for criterion_id, points, maximum, index in session.execute(
-            select(
-                FieldResult.criterion_id, FieldResult.points, FieldResult.applicable_max,
-                FieldResult.index,
-            ).where(FieldResult.unit_result_id == result_id)
-        )
-    }  # fmt: skip
+def _unit_fields(result):
+    return {id_: (f.points, f.applicable_max, f.index) for id_, f in result.fields.items()}
 
 
 def _previous(session, round_, unit_id):
@@ -225,16 +220,25 @@ def _previous(session, round_, unit_id):
         .group_by(Criterion.code)
     )
     rates = {code: index_of(_points(p), _points(m)) for code, p, m in lines}
-    fields = session.execute(
-        select(
-            Criterion.code, sql._cents(FieldResult.points), sql._cents(FieldResult.applicable_max)
-        )
-        .join(UnitResult, FieldResult.unit_result_id == UnitResult.id)
-        .join(Criterion, FieldResult.criterion_id == Criterion.id)
-        .where(UnitResult.round_id == before.id, UnitResult.unit_id.in_(units))
-        .group_by(Criterion.code)
+    codes = dict(
+        session.execute(
+            select(Criterion.id, Criterion.code).where(
+                Criterion.framework_id == before.framework_id, Criterion.parent_id.is_(None)
+            )
+        ).all()
     )
-    indexes = {code: index_of(_points(p), _points(m)) for code, p, m in fields}
+    fields = {}  # field code: (points, applicable maximum), pooled over the merged units
+    for stored in session.scalars(
+        select(UnitResult.field_figures).where(
+            UnitResult.round_id == before.id, UnitResult.unit_id.in_(units)
+        )
+    ):
+        for field_id, figures in decode_fields(stored).items():
+            code = codes.get(field_id)
+            if code is not None:
+                points, maximum = fields.get(code, (ZERO, ZERO))
+                fields[code] = (points + figures.points, maximum + figures.applicable_max)
+    indexes = {code: index_of(p, m) for code, (p, m) in fields.items()}
     return before.id, rates, indexes
 
 
@@ -251,7 +255,7 @@ def gap_report(session, round_, unit_id):
     ranked, top_count, threshold = top_group(session, round_.id)
     top_lines = _top_lines(session, round_.id, threshold) if threshold is not None else {}
     top_fields = _top_fields(session, round_.id, threshold) if threshold is not None else {}
-    unit_fields = _unit_fields(session, result.id) if result is not None else {}
+    unit_fields = _unit_fields(result) if result is not None else {}
     previous_id, previous_rates, previous_fields = _previous(session, round_, unit_id)
     report = GapReport(round_.id, unit_id, result, ranked, top_count, threshold, previous_id)
     lines = _unit_lines(session, round_.id, unit_id)

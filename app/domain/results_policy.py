@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
 from app.domain.decision import ALLOW, deny
-from app.models.results import FieldResult, SurveyImport, SurveyResult, UnitResult
+from app.models.results import SurveyImport, SurveyResult, UnitResult
 from app.models.rounds import PHASE_PUBLISHED, Round
 from app.security import roles
 
-RESULT_MODELS = (UnitResult, FieldResult, SurveyResult, SurveyImport)
+RESULT_MODELS = (UnitResult, SurveyResult, SurveyImport)
 SEE_UNPUBLISHED = frozenset((roles.ADMIN, roles.ORGANISER, roles.COUNCIL))
 
 
@@ -53,9 +53,6 @@ def published_rounds():
 
 
 def _round_and_unit(obj):
-    if isinstance(obj, FieldResult):
-        result = obj.unit_result
-        return (result.round, result.unit_id) if result is not None else (None, None)
     if isinstance(obj, SurveyImport):
         return obj.round, None
     if isinstance(obj, SurveyResult):
@@ -67,7 +64,7 @@ def _round_and_unit(obj):
 
 
 def visible(user, obj):
-    """May `user` read `obj` (a UnitResult, FieldResult, SurveyResult or SurveyImport)?"""
+    """May `user` read `obj` (a UnitResult, SurveyResult or SurveyImport)?"""
     if user is None or not getattr(user, "is_authenticated", False) or not _names(user):
         return False
     if obj is None or sees_unpublished(user):
@@ -100,11 +97,6 @@ def scope(user, model, query):
     if model is SurveyImport:
         return query.filter(false())
     own = getattr(user, "unit_id", None)
-    if model is FieldResult:
-        results = select(UnitResult.id).where(UnitResult.round_id.in_(published_rounds()))
-        if unit_bound(user):
-            results = results.where(UnitResult.unit_id == own)
-        return query.filter(FieldResult.unit_result_id.in_(results))
     query = query.filter(model.round_id.in_(published_rounds()))
     if unit_bound(user):
         query = query.filter(model.unit_id == own) if own is not None else query.filter(false())

@@ -10,15 +10,16 @@ by unit:
 2. `unit_sums` reads that table back per unit (one row per unit); `outside_sums` reads the
    bonus and penalty lines by their criterion ids (a few lines per unit, through the
    (assessment, criterion) index), each line capped at its criterion's max_points.
-3. `update_field_results` and `insert_field_results` bring every unit's field results in
-   line with the same table, set-based: UPDATE ... FROM for the rows that changed, INSERT ...
-   SELECT for new unit results (all of them, the first time).
+3. `field_rows` reads it whole (one row per unit and field) for the per-field figures that
+   app/domain/results.py writes into each unit's result row.
 
 Exactness: points are kept as integer cents (SQLite stores Numeric as binary floating point;
 ROUND(SUM(points) * 100) of 2-place values is the exact number of cents), and an index is
 computed in integer arithmetic: `index_hundredths` in Python and `_index_sql` in SQL are the
 same formula, half up to 2 decimals, for the non-negative values they are given.
 """
+
+import functools
 
 from sqlalchemy import (
     BigInteger,
@@ -28,18 +29,12 @@ from sqlalchemy import (
     Table,
     case,
     cast,
-    delete,
     func,
-    literal_column,
     null,
-    or_,
     select,
-    true,
-    update,
 )
 
 from app.models.criteria import RULE_BONUS, RULE_PENALTY, RULE_SURVEY, Criterion
-from app.models.results import FieldResult, UnitResult
 from app.models.rounds import round_unit
 from app.models.scoring import Assessment, ScoreLine
 
@@ -72,6 +67,13 @@ def index_hundredths(points_cents, maximum_cents):
     if maximum_cents <= 0:
         return None
     return (2 * points_cents * 10000 + maximum_cents) // (2 * maximum_cents)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a round repeats the same few thousand values
+def cents_text(cents):
+    """Integer cents (or hundredths) as the text of their 2-place Decimal: 850 -> "8.50"."""
+    whole, part = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
 
 
 def _index_sql(points, maximum):
@@ -198,70 +200,7 @@ def outside_sums(round_, criterion_ids):
     )
 
 
-def _field_source(round_, field_ids, unit_ids=None):
-    """SELECT rid, fid, points, maximum, idx: what each FieldResult of the round must hold,
-    one row per unit result (of `unit_ids` only, if given) and field (0, 0 and no index
-    where nothing of the field applies to the unit)."""
-    fields = select(Criterion.id.label("id")).where(Criterion.id.in_(field_ids)).subquery("fields")
-    points = func.coalesce(lines.c.points, 0)
-    maximum = func.coalesce(lines.c.maximum, 0)
-    # Rendered as SQL text: numeric in PostgreSQL (exact), floating point in SQLite.
-    hundred = literal_column("100.0")
-    query = (
-        select(
-            UnitResult.id.label("rid"),
-            fields.c.id.label("fid"),
-            (points / hundred).label("points"),
-            (maximum / hundred).label("maximum"),
-            (_index_sql(points, maximum) / hundred).label("idx"),
-        )
-        .select_from(UnitResult)
-        .join(fields, true())
-        .outerjoin(
-            lines, (lines.c.unit_id == UnitResult.unit_id) & (lines.c.field_id == fields.c.id)
-        )
-        .where(UnitResult.round_id == round_.id)
-    )
-    if unit_ids is not None:
-        query = query.where(UnitResult.unit_id.in_(unit_ids))
-    return query.subquery("src")
-
-
-def update_field_results(round_, field_ids):
-    """UPDATE ... FROM: the round's field results whose figures changed. Rows are updated in
-    place rather than deleted and inserted: PostgreSQL then skips the foreign-key checks, and
-    a recomputation that changes little writes little."""
-    src, table = _field_source(round_, field_ids), FieldResult.__table__
-    changed = or_(
-        table.c.points.is_distinct_from(src.c.points),
-        table.c.applicable_max.is_distinct_from(src.c.maximum),
-        table.c.index.is_distinct_from(src.c.idx),
-    )
-    return (
-        update(table)
-        .where(table.c.unit_result_id == src.c.rid, table.c.criterion_id == src.c.fid, changed)
-        .values(points=src.c.points, applicable_max=src.c.maximum, index=src.c.idx)
-    )
-
-
-def insert_field_results(round_, field_ids, unit_ids):
-    """INSERT ... SELECT of the field results of the unit results just created for
-    `unit_ids` (every unit, the first time): a unit result gets all its field rows at once,
-    so there is nothing to look up (an anti-join on the table being filled would scan it
-    once per row where PostgreSQL believes it empty)."""
-    src = _field_source(round_, field_ids, unit_ids)
-    # In index order: each B-tree page is then filled once, not revisited at random.
-    query = select(src.c.rid, src.c.fid, src.c.points, src.c.maximum, src.c.idx).order_by(
-        src.c.rid, src.c.fid
-    )
-    columns = ["unit_result_id", "criterion_id", "points", "applicable_max", "index"]
-    return FieldResult.__table__.insert().from_select(columns, query)
-
-
-def delete_other_field_results(round_, field_ids):
-    """DELETE the round's field results of criteria that are not its fields (none, unless
-    the framework was changed by hand after the round opened)."""
-    results = select(UnitResult.id).where(UnitResult.round_id == round_.id)
-    return delete(FieldResult).where(
-        FieldResult.unit_result_id.in_(results), FieldResult.criterion_id.not_in(field_ids)
-    )
+def field_rows():
+    """SELECT unit_id, field_id, points, maximum (cents) of the scratch table: each unit's
+    fields where something applies, for the unit results' `fields`."""
+    return select(lines.c.unit_id, lines.c.field_id, lines.c.points, lines.c.maximum)

@@ -15,7 +15,6 @@ from app.models.criteria import (  # noqa: F401
     GradeBand,
 )
 from app.models.results import (  # noqa: F401
-    FieldResult,
     SurveyImport,
     SurveyResult,
     UnitResult,

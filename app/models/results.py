@@ -1,13 +1,14 @@
 """Survey results (điều tra xã hội học) and each unit's computed result of a round."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.criteria import Criterion, GradeBand
+from app.models.criteria import GradeBand
 from app.models.rounds import Round
 from app.models.types import NFCString, Points
 from app.models.units import Unit
@@ -77,27 +78,47 @@ class UnitResult(Model):
     previous_index: Mapped[Decimal | None] = mapped_column(Points())
     index_change: Mapped[Decimal | None] = mapped_column(Points())
     computed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # Each field's (top-level criterion's) points, applicable maximum and component index,
+    # stored in the unit's row: {"<criterion id>": ["8.50", "10.00", "85.00" or null]}.
+    # Written by the computation with the other figures, in the same statement; `fields`
+    # reads it. One row per unit keeps a national computation to 3,321 rows (not 36,531,
+    # each with foreign keys to check); as few bytes as can be, they are written each time.
+    field_figures: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
 
-    fields: Mapped[list["FieldResult"]] = relationship(
-        "FieldResult", back_populates="unit_result", cascade="all, delete-orphan"
-    )
+    @property
+    def fields(self):
+        """{field (criterion) id: FieldFigures}, exact Decimals."""
+        return decode_fields(self.field_figures)
 
 
-class FieldResult(Model):
+@dataclass(frozen=True)
+class FieldFigures:
     """Points and component index of one field (lĩnh vực) in a unit's result."""
 
-    __tablename__ = "field_result"
-    __table_args__ = (UniqueConstraint("unit_result_id", "criterion_id", name="uq_field_result"),)
+    points: Decimal
+    applicable_max: Decimal
+    index: Decimal | None
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Looked up through uq_field_result (its leading column); on PostgreSQL the table is kept
-    # half full for in-place recomputation (migration 0005).
-    unit_result_id: Mapped[int] = mapped_column(
-        ForeignKey("unit_result.id", ondelete="CASCADE"), nullable=False
-    )
-    unit_result: Mapped[UnitResult] = relationship(UnitResult, back_populates="fields")
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"), nullable=False)
-    criterion: Mapped[Criterion] = relationship(Criterion)
-    points: Mapped[Decimal] = mapped_column(Points(), nullable=False, default=Decimal(0))
-    applicable_max: Mapped[Decimal] = mapped_column(Points(), nullable=False, default=Decimal(0))
-    index: Mapped[Decimal | None] = mapped_column(Points())
+
+def field_entry(points, applicable_max, index):
+    """One field's figures as `UnitResult.field_figures` stores them: Decimals or their
+    text, stored as text (exact, whatever the database's JSON does with numbers)."""
+    return [str(points), str(applicable_max), None if index is None else str(index)]
+
+
+def encode_fields(figures):
+    """{criterion id: FieldFigures} as `UnitResult.field_figures` stores it."""
+    return {
+        str(criterion_id): field_entry(f.points, f.applicable_max, f.index)
+        for criterion_id, f in figures.items()
+    }
+
+
+def decode_fields(stored):
+    """`encode_fields` reversed."""
+    return {
+        int(key): FieldFigures(
+            Decimal(points), Decimal(maximum), None if index is None else Decimal(index)
+        )
+        for key, (points, maximum, index) in (stored or {}).items()
+    }  # fmt: skip

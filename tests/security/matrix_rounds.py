@@ -21,7 +21,6 @@ from app.models import (
     CriterionOption,
     CriterionTier,
     Evidence,
-    FieldResult,
     Framework,
     GradeBand,
     Round,
@@ -171,8 +170,6 @@ def remove_extras(s, appraisal_round, self_round, results_round, viewer_id):
         (AuditEvent.entity == "round") & AuditEvent.entity_id.in_(extra_rounds),
         (AuditEvent.entity == "score_line") & AuditEvent.entity_id.in_(lines),
     )))  # fmt: skip
-    results = s.scalars(select(UnitResult.id).where(UnitResult.round_id == results_round)).all()
-    s.execute(delete(FieldResult).where(FieldResult.unit_result_id.in_(results)))
     s.execute(delete(UnitResult).where(UnitResult.round_id == results_round))
     s.execute(delete(SupplementRequest).where(SupplementRequest.round_id.in_(extra_rounds)))
     s.execute(delete(Evidence).where(Evidence.score_line_id.in_(lines)))

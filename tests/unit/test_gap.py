@@ -16,12 +16,12 @@ from app.domain.results import compute_results
 from app.models import (
     Assessment,
     Criterion,
-    FieldResult,
     Framework,
     Round,
     ScoreLine,
     UnitResult,
 )
+from app.models.results import FieldFigures, encode_fields
 from tests.unit.results_world import (
     YEAR,
     world_fixture,  # noqa: F401  (the `world` fixture)
@@ -74,12 +74,12 @@ def _last_year(world):
             else:
                 line.approved_points = D(str(value))
             session.add(line)
+        figures = {}
         for field_code, (points, maximum) in zip(("1", "2"), PREVIOUS_FIELDS[unit_code],
                                                  strict=True):  # fmt: skip
-            session.add(FieldResult(unit_result_id=results[unit_id].id,
-                                    criterion_id=criteria[field_code].id, points=D(points),
-                                    applicable_max=D(maximum),
-                                    index=D(points) * 100 / D(maximum)))  # fmt: skip
+            index = (D(points) * 100 / D(maximum)).quantize(D("0.01"))
+            figures[criteria[field_code].id] = FieldFigures(D(points), D(maximum), index)
+        results[unit_id].field_figures = encode_fields(figures)
     session.flush()
 
 

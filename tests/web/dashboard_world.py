@@ -41,7 +41,6 @@ from app.models import (
     AuditEvent,
     CouncilMember,
     Criterion,
-    FieldResult,
     Framework,
     GradeBand,
     Round,
@@ -53,6 +52,7 @@ from app.models import (
     UnitType,
     WindowGrant,
 )
+from app.models.results import FieldFigures, encode_fields
 from app.models.rounds import round_unit
 from app.security import roles
 from tests.conftest import DEMO_PASSWORD
@@ -250,10 +250,11 @@ def _results(s, round_, crit, units, index, computed):
         if round_.year == YEAR:
             result.previous_index = previous_index_of(i)
             result.index_change = value - previous_index_of(i)
-        result.fields = [
-            FieldResult(criterion_id=crit["1"].id, index=min(value + 1, Decimal(100))),
-            FieldResult(criterion_id=crit["2"].id, index=value - 1),
-        ]
+        zero = Decimal(0)
+        result.field_figures = encode_fields({
+            crit["1"].id: FieldFigures(zero, zero, min(value + 1, Decimal(100))),
+            crit["2"].id: FieldFigures(zero, zero, value - 1),
+        })  # fmt: skip
         s.add(result)
     s.flush()
 
@@ -316,10 +317,8 @@ def remove_world(s, world):
     rounds, users = ids["rounds"], ids["users"]
     assessments = select(Assessment.id).where(Assessment.round_id.in_(rounds))
     lines = select(ScoreLine.id).where(ScoreLine.assessment_id.in_(assessments))
-    results = select(UnitResult.id).where(UnitResult.round_id.in_(rounds))
     for statement in (
         delete(AuditEvent).where(AuditEvent.user_id.in_(users)),
-        delete(FieldResult).where(FieldResult.unit_result_id.in_(results)),
         delete(UnitResult).where(UnitResult.round_id.in_(rounds)),
         delete(SupplementRequest).where(SupplementRequest.round_id.in_(rounds)),
         delete(Assignment).where(Assignment.round_id.in_(rounds)),

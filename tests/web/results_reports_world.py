@@ -41,7 +41,6 @@ from app.models import (
     Assessment,
     AuditEvent,
     Criterion,
-    FieldResult,
     Framework,
     GradeBand,
     Round,
@@ -235,14 +234,12 @@ def remove_world(s, world):
     ids = world.ids
     rounds, frameworks = ids["rounds"], ids["frameworks"]
     assessments = select(Assessment.id).where(Assessment.round_id.in_(rounds))
-    results = select(UnitResult.id).where(UnitResult.round_id.in_(rounds))
     for statement in (
         delete(AuditEvent).where(AuditEvent.entity == "round", AuditEvent.entity_id.in_(rounds)),
         delete(AuditEvent).where(
             AuditEvent.entity == "framework", AuditEvent.entity_id.in_(frameworks)
         ),
         delete(AuditEvent).where(AuditEvent.user_id.in_(ids["users"])),
-        delete(FieldResult).where(FieldResult.unit_result_id.in_(results)),
         delete(UnitResult).where(UnitResult.round_id.in_(rounds)),
         delete(ScoreLine).where(ScoreLine.assessment_id.in_(assessments)),
         delete(Assessment).where(Assessment.round_id.in_(rounds)),

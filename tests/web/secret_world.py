@@ -27,7 +27,6 @@ from app.models import (
     AuditEvent,
     Criterion,
     Evidence,
-    FieldResult,
     Framework,
     GradeBand,
     Round,
@@ -65,7 +64,6 @@ class SecretWorld:
     round_id: int
     unit_ids: dict
     result_ids: list
-    field_result_ids: list
     assessment_ids: list
     line_ids: list
     evidence_ids: list
@@ -77,7 +75,7 @@ class SecretWorld:
     def sample_ids(self):
         """One id of each kind of row of this world (a URL takes one of them)."""
         ids = {self.round_id, self.framework_id, *self.unit_ids.values(), self.result_ids[0],
-               self.field_result_ids[0], self.assessment_ids[0], self.evidence_ids[0],
+               self.assessment_ids[0], self.evidence_ids[0],
                self.line_ids[0], self.survey_import_ids[0], self.survey_result_ids[0]}  # fmt: skip
         return sorted(ids)
 
@@ -157,9 +155,6 @@ def _describe(session, round_, units):
         round_id=round_.id,
         unit_ids={code: unit.id for code, unit in units.items()},
         result_ids=results,
-        field_result_ids=_ids(
-            session, select(FieldResult.id).where(FieldResult.unit_result_id.in_(results))
-        ),
         assessment_ids=assessments,
         line_ids=lines,
         evidence_ids=_ids(session, select(Evidence.id).where(Evidence.score_line_id.in_(lines))),
@@ -185,7 +180,6 @@ def remove(session, world):
             or_(*(and_(AuditEvent.entity == e, AuditEvent.entity_id.in_(ids)) for e, ids in logged))
         )
     )
-    session.execute(delete(FieldResult).where(FieldResult.unit_result_id.in_(world.result_ids)))
     session.execute(delete(UnitResult).where(UnitResult.round_id == world.round_id))
     session.execute(delete(SurveyResult).where(SurveyResult.round_id == world.round_id))
     session.execute(delete(SurveyImport).where(SurveyImport.round_id == world.round_id))

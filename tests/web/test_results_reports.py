@@ -21,7 +21,7 @@ from flask_babel import force_locale, gettext
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from app.models import FieldResult, UnitResult
+from app.models import UnitResult
 from tests.conftest import ARTIFACTS
 from tests.web.results_reports_world import (
     ROUND_NAME,
@@ -278,12 +278,9 @@ def test_matrix_values_subtotals_and_layout(client_as, test_engine, world):
     assert [r[-1] for r in rows] == [1, 2, 2, 3, 4, 5]
     with Session(test_engine) as s:
         stored = {
-            (unit_id, criterion_id): points
-            for unit_id, criterion_id, points in s.query(
-                UnitResult.unit_id, FieldResult.criterion_id, FieldResult.points
-            )
-            .join(FieldResult.unit_result)
-            .filter(UnitResult.round_id == world.round_id)
+            (result.unit_id, criterion_id): figures.points
+            for result in s.query(UnitResult).filter(UnitResult.round_id == world.round_id)
+            for criterion_id, figures in result.fields.items()
         }
     spans = {"1": ((2, 3), 4), "2": ((5, 6), 7), "3": ((8, 9), 10), "4": ((11,), 12)}
     for row in rows:
