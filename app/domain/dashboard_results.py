@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import BigInteger, case, cast, func, or_, select
+from sqlalchemy.orm import undefer
 
 from app.domain import policy
 from app.domain.year_change import previous_round
@@ -284,6 +285,7 @@ def own_results(session, unit_id, limit=3):
         return []
     rows = session.execute(
         select(UnitResult, Round, GradeBand.name)
+        .options(undefer(UnitResult.field_figures))
         .join(Round, UnitResult.round_id == Round.id)
         .outerjoin(GradeBand, UnitResult.grade_band_id == GradeBand.id)
         .where(UnitResult.unit_id == unit_id, published_clause())

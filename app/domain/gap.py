@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from app.domain import results_sql as sql
 from app.domain.year_change import _formed_from, _predecessors, index_of, previous_round
@@ -250,7 +251,9 @@ def gap_report(session, round_, unit_id):
     """The gap analysis of unit `unit_id` in `round_` (see the module docstring). Uses the
     stored results (compute them first); a unit without a result gets its lines only."""
     result = session.scalar(
-        select(UnitResult).where(UnitResult.round_id == round_.id, UnitResult.unit_id == unit_id)
+        select(UnitResult)
+        .options(undefer(UnitResult.field_figures))
+        .where(UnitResult.round_id == round_.id, UnitResult.unit_id == unit_id)
     )
     ranked, top_count, threshold = top_group(session, round_.id)
     top_lines = _top_lines(session, round_.id, threshold) if threshold is not None else {}

@@ -4,8 +4,8 @@ one unit's result with its fields. Used by the public pages (published rounds on
 checks) and by the back office's result page.
 
 A page costs a fixed number of queries whatever the number of units or fields: the count, the
-page's rows (with unit, grade and field figures), the framework's fields, and the comparison
-round.
+page's rows (with unit and grade), the page's field figures, the framework's fields, and the
+comparison round.
 
 The change since last year is shown only when last year's round is published
 (`change_shown`): a published round never shows, even as a difference, figures of a round
@@ -21,7 +21,7 @@ from app.domain.results_policy import is_published
 from app.domain.results_sql import OUTSIDE_SUMS
 from app.domain.year_change import previous_round
 from app.models.criteria import Criterion, GradeBand
-from app.models.results import UnitResult
+from app.models.results import UnitResult, decode_fields
 from app.models.rounds import Round
 from app.models.units import Unit
 
@@ -119,9 +119,15 @@ def _rows(session, query, show_change):
                 result.id, result.unit_id, code, name, result.self_total, result.approved_total,
                 result.survey_points, result.bonus, result.penalty, result.total,
                 result.applicable_max, result.index, result.rank, grade,
-                result.index_change if show_change else None, result.fields,
+                result.index_change if show_change else None,
             )
         )  # fmt: skip
+    if rows:  # the page's field figures, by id: the sort above stays narrow
+        by_id = {row.result_id: row for row in rows}
+        for result_id, stored in session.execute(
+            select(UnitResult.id, UnitResult.field_figures).where(UnitResult.id.in_(by_id))
+        ):
+            by_id[result_id].fields = decode_fields(stored)
     return rows
 
 

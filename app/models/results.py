@@ -83,7 +83,9 @@ class UnitResult(Model):
     # Written by the computation with the other figures, in the same statement; `fields`
     # reads it. One row per unit keeps a national computation to 3,321 rows (not 36,531,
     # each with foreign keys to check); as few bytes as can be, they are written each time.
-    field_figures: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # Deferred: it is most of a row's width, and the lists sort all of a round's rows for
+    # one page of them; the readers ask for it (`undefer`, or by id for the page's rows).
+    field_figures: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict, deferred=True)
 
     @property
     def fields(self):
