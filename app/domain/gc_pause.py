@@ -5,7 +5,8 @@ A computation that builds tens of thousands of small containers which stay alive
 ends (a national round's results: 33,210 field figures) makes the collector run full passes
 over all of them again and again: on bench.results, a third of the computation's Python
 time. Reference counting still frees everything that is not in a cycle; the collector runs
-as usual once the computation is over. (Mercurial's util.nogc does the same.)
+as usual once the computation is over. The pause is process-wide: in a threaded server the
+other requests go without it for that second too. (Mercurial's util.nogc does the same.)
 """
 
 import contextlib
