@@ -25,7 +25,7 @@ from sqlalchemy.orm import undefer
 from app.domain import policy
 from app.domain.year_change import previous_round
 from app.models.criteria import Criterion, GradeBand
-from app.models.results import UnitResult, decode_fields
+from app.models.results import UnitResult, index_sums
 from app.models.rounds import PHASE_PUBLISHED, Round
 from app.models.units import Unit
 from app.security import roles
@@ -190,15 +190,9 @@ def _field_criteria(session, field_ids):
 def _fields(session, round_):
     """[FieldAverage]: the mean component index of each field over the units it applies to
     (summed exactly, in hundredths, from the unit results' field figures)."""
-    sums = {}
-    for stored in session.scalars(
-        select(UnitResult.field_figures).where(UnitResult.round_id == round_.id)
-    ):
-        for field_id, figures in decode_fields(stored).items():
-            hundredths, count = sums.get(field_id, (0, 0))
-            if figures.index is not None:
-                hundredths, count = hundredths + int(figures.index.scaleb(2)), count + 1
-            sums[field_id] = (hundredths, count)
+    sums = index_sums(
+        session.scalars(select(UnitResult.field_figures).where(UnitResult.round_id == round_.id))
+    )
     return [
         FieldAverage(code, title, _average(*sums[id_]), sums[id_][1])
         for id_, (code, title) in _field_criteria(session, sums).items()

@@ -37,7 +37,7 @@ from sqlalchemy.orm import undefer
 from app.domain import results_sql as sql
 from app.domain.year_change import _formed_from, _predecessors, index_of, previous_round
 from app.models.criteria import RULE_SURVEY, Criterion
-from app.models.results import UnitResult, decode_fields
+from app.models.results import UnitResult, decode_fields, index_sums
 from app.models.scoring import Assessment, ScoreLine
 
 TOP_PERCENT = 10  # the top group: the best 10% of the round's units
@@ -182,17 +182,13 @@ def _top_lines(session, round_id, threshold):
 
 def _top_fields(session, round_id, threshold):
     """{field id: (sum of component indexes in hundredths, fields with an index)}."""
-    sums = {}
-    for stored in session.scalars(
-        select(UnitResult.field_figures).where(
-            UnitResult.round_id == round_id, UnitResult.index >= threshold
+    return index_sums(
+        session.scalars(
+            select(UnitResult.field_figures).where(
+                UnitResult.round_id == round_id, UnitResult.index >= threshold
+            )
         )
-    ):
-        for field_id, figures in decode_fields(stored).items():
-            if figures.index is not None:
-                hundredths, count = sums.get(field_id, (0, 0))
-                sums[field_id] = (hundredths + int(figures.index.scaleb(2)), count + 1)
-    return sums
+    )
 
 
 def _unit_fields(result):

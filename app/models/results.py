@@ -116,6 +116,19 @@ def encode_fields(figures):
     }
 
 
+def index_sums(stored_figures):
+    """{field id: (sum of its component indexes in hundredths, how many units have one)}
+    over several units' `field_figures`: the exact parts of a mean index per field."""
+    sums = {}
+    for stored in stored_figures:
+        for field_id, figures in decode_fields(stored).items():
+            hundredths, count = sums.get(field_id, (0, 0))
+            if figures.index is not None:
+                hundredths, count = hundredths + int(figures.index.scaleb(2)), count + 1
+            sums[field_id] = (hundredths, count)
+    return sums
+
+
 def decode_fields(stored):
     """`encode_fields` reversed."""
     return {
