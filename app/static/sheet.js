@@ -269,8 +269,11 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(el("span", { class: "text-muted" }, sizeText(ev.size)));
       li.appendChild(document.createTextNode(" "));
-      var sha = ev.sha256 || "";
-      li.appendChild(el("code", { class: "sha", title: "SHA-256: " + sha }, sha.slice(0, 12) + "…"));
+      var sha = el("div", { class: "sha small" });
+      sha.appendChild(el("span", { class: "text-muted" }, "SHA-256:"));
+      sha.appendChild(document.createTextNode(" "));
+      sha.appendChild(el("code", {}, ev.sha256 || ""));
+      li.appendChild(sha);
     }
     if (ev.signed) {
       li.appendChild(document.createTextNode(" "));

@@ -101,7 +101,7 @@ def test_staff_fills_three_lines_leader_submits_and_downloads_the_report(
     expect(item).to_contain_text(FILE_NAME)
     expect(item).to_contain_text(_shown(app, "Digitally signed"))
     sha256 = hashlib.sha256(signed_pdf).hexdigest()
-    expect(item.locator(".sha")).to_have_attribute("title", f"SHA-256: {sha256}")
+    expect(item.locator(".sha code")).to_have_text(sha256)
     expect(row.locator(".evidence-count")).to_have_text("1")
     expect(row.locator(".missing-badge")).to_be_hidden()
     expect(page.locator(".sheet-summary [data-total]")).to_have_text("17,75")

@@ -130,6 +130,10 @@ def test_submit_lists_what_is_missing_then_withdraw(setup):
     line = _line(session, assessment, "number")
     with pytest.raises(DomainError, match="submitted"):
         sa.save_self_score(session, line, "0", leader, now=now)
+    # At the deadline's minute the submission stays: withdrawing is for before it.
+    with pytest.raises(DomainError, match="closed at"):
+        sa.withdraw(session, assessment, leader, now=assessment.round.self_end)
+    assert assessment.status == "submitted"
     sa.withdraw(session, assessment, leader, now=now)
     session.commit()
     assert assessment.status == "draft"

@@ -140,6 +140,10 @@ def test_staff_uploads_a_pdf_and_downloads_it_back_byte_identical(xa001_line, st
     static = [f for _d, _s, files in os.walk(os.path.join(ROOT, "app", "static")) for f in files]
     assert item["sha256"] not in static
 
+    # The sheet shows the whole SHA-256, so the file can be checked against a copy by hand.
+    panel = staff_client.get(f"/sheet/{ctx.assessment.id}?line={ctx.line.id}")
+    assert f"<code>{sha_of(data)}</code>" in panel.get_data(as_text=True)
+
     download = staff_client.get(item["download_url"])
     assert download.status_code == 200
     assert download.data == data

@@ -22,6 +22,7 @@ from app.domain.scoring import format_points
 from app.domain.sheet import load_sheet
 from app.models import Assessment, Evidence, Round, ScoreLine, Unit
 from app.models.criteria import RULE_NUMBER, RULE_SURVEY, Criterion
+from app.reports import pdf
 from tests.conftest import ARTIFACTS
 
 
@@ -138,6 +139,7 @@ def test_report_text_extracts_exactly(app, client_as, session, scored):
     filename = "bao-cao-tu-danh-gia" if translated else "self-assessment-report"
 
     client = client_as("lanhdao.xa")
+    printed_on = pdf.today_local()
     started = time.perf_counter()
     response = client.get(f"/reports/self-assessment/{assessment.id}.pdf")
     elapsed = time.perf_counter() - started
@@ -180,6 +182,18 @@ def test_report_text_extracts_exactly(app, client_as, session, scored):
     assert LINK in re.sub(r"\s+", "", raw)
     for code in (na_code, survey_code):
         assert re.search(rf"(^|\n)\s*{re.escape(code)}\s", text), code
+    # The summary by field: code, applicable maximum, self score (blank where nothing of the
+    # field is self-scored); a long title wraps below, so the figures end the first line.
+    scorable = pdf.scorable_fields(sheet)
+    for code, field in sheet.fields.items():
+        self_points = format_points(field.self_points) if code in scorable else ""
+        figures = rf"\s{re.escape(format_points(field.applicable_max))}\s+{re.escape(self_points)}"
+        assert re.search(rf"(^|\n){re.escape(code)}\s+\S.*{figures}\s*(\n|$)", text), code
+    # Dated where and when it was printed, as an administrative document is.
+    with app.test_request_context(), force_locale("vi"):
+        place = pdf.province_place(unit)
+        dated = {pdf.place_date(place, day) for day in (printed_on, pdf.today_local())}
+    assert any(nfc(line) in text for line in dated), dated
 
     # Pages as images, to look at the layout (tests/artifacts/report_pdf/page-1.png).
     for old in os.listdir(ARTIFACT_DIR):
@@ -213,7 +227,6 @@ def test_anonymous_is_sent_to_login(anon_client, session):
 
 def test_render_errors_become_a_domain_error(app, monkeypatch):
     from app.domain.errors import DomainError
-    from app.reports import pdf
 
     class Failed:
         err = 1
@@ -227,7 +240,6 @@ def test_render_errors_become_a_domain_error(app, monkeypatch):
 def test_without_the_bundled_font_the_render_is_refused(app):
     """A document that does not use the bundled font would print Vietnamese as "■"."""
     from app.domain.errors import DomainError
-    from app.reports import pdf
 
     with app.test_request_context(), pytest.raises(DomainError):
         pdf.render_pdf("<html><body><p>Phường Lam Giang</p></body></html>")
@@ -241,7 +253,6 @@ def test_without_the_bundled_font_the_render_is_refused(app):
 
 
 def test_characters_the_font_lacks_do_not_stop_the_report(app):
-    from app.reports import pdf
 
     assert pdf.printable("Đạt ✅ 100%") == "Đạt \ufffd 100%"
     with app.test_request_context():
@@ -254,7 +265,6 @@ def test_characters_the_font_lacks_do_not_stop_the_report(app):
 
 
 def test_header_place_and_date(app, session):
-    from app.reports import pdf
 
     department = session.query(Unit).filter_by(code="SNV").one()
     commune = session.query(Unit).filter_by(code="XA001").one()
