@@ -160,3 +160,23 @@ def staff_client(client_as):
 @pytest.fixture()
 def viewer_client(client_as):
     return client_as("xem")
+
+
+@pytest.fixture()
+def support_client(client_as):
+    return client_as("giupviec")
+
+
+@pytest.fixture()
+def appraiser_client(client_as):
+    return client_as("thamdinh")
+
+
+@pytest.fixture()
+def team_leader_client(client_as):
+    return client_as("totruong")
+
+
+@pytest.fixture()
+def council_client(client_as):
+    return client_as("hoidong")
