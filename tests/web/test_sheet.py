@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.domain.clock import utcnow
+from app.domain.clock import format_local, utcnow
 from app.domain.criteria_tree import code_sort_key
 from app.extensions import db
 from app.models import (
@@ -351,6 +351,26 @@ def window_closed(session, round_id):
         round_ = session.get(Round, round_id)
         round_.self_start, round_.self_end = start, end
         session.commit()
+
+
+def test_the_sheet_shows_the_deadline_and_the_time_left(leader_client, session, fresh_small):
+    round_ = session.get(Round, fresh_small["round"])
+    end = round_.self_end
+    # Half an hour over 3 days 5 hours: the page still reads "5 hours" however slow the run.
+    round_.self_end = utcnow().replace(second=0, microsecond=0) + datetime.timedelta(
+        days=3, hours=5, minutes=30
+    )
+    session.commit()
+    try:
+        with leader_client.application.app_context():
+            shown = format_local(round_.self_end)
+        text = page_text(leader_client.get(f"/sheet/{fresh_small['assessment']}"))
+    finally:
+        round_.self_end = end
+        session.commit()
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", shown)
+    assert shown in text
+    assert re.search(r"còn 3 ngày 5 giờ|3 days 5 hours left", text)
 
 
 def test_after_the_deadline_the_sheet_is_read_only(leader_client, session, fresh_small):
