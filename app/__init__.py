@@ -62,12 +62,13 @@ def create_app(config_object=None, **overrides):
         register_views(appbuilder)
         register_apis(appbuilder)
         appbuilder.post_init()
-        from app import api
+        from app import api, form_translations
         from app.security import hardening
 
         # The API's request checks first: later hooks may read the ids they bound.
         api.init_app(app)
         hardening.init_app(app)
+        form_translations.init_app(app)
 
     register_template_filters(app)
     from app.cli import register_cli

@@ -40,6 +40,11 @@ def blank_if_none(value):
     return "" if value is None else value
 
 
+def zero_if_none(value):
+    """A count never recorded yet (e.g. a user who never logged in) reads as 0."""
+    return 0 if value is None else value
+
+
 def register_template_filters(app):
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_datetime"] = vn_datetime

@@ -1,6 +1,7 @@
-"""Vietnamese catalogue tooling: our msgids plus FAB's (FAB ships no Vietnamese catalogue).
+"""Vietnamese catalogue tooling: our msgids plus FAB's and WTForms' (neither ships a
+Vietnamese catalogue; app/form_translations.py serves WTForms' from ours).
 
-python -m app.i18n pot OUT.pot   write one template: app/ + templates/ + FAB's msgids
+python -m app.i18n pot OUT.pot   write one template: app/ + templates/ + FAB's + WTForms' msgids
 python -m app.i18n update        regenerate translations/messages.pot, merge it into the vi .po
 python -m app.i18n compile       write messages.mo; exit 1 listing untranslated/fuzzy msgids
 python -m app.i18n missing       print untranslated/fuzzy/placeholder-broken msgids (exit 1)
@@ -24,9 +25,17 @@ POT = ROOT / "translations" / "messages.pot"
 PO = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 APP_DIRS = ("app", "templates")
 APP_KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngettext": (1, 2)}
-# Exactly as ../shared/tools/check-catalogue extracts FAB's msgids.
+# As ../shared/tools/check-catalogue extracts FAB's msgids, plus FAB's own gettext wrappers:
+# the user screens' help texts go through lazy_formatter_gettext, the menu through `__`.
 FAB_METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-FAB_KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+FAB_KEYWORDS = {
+    "_": None,
+    "__": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "lazy_formatter_gettext": None,
+    "ngettext": (1, 2),
+}
 PROJECT = "Chỉ số CCHC"
 HEADER = f"# Vietnamese translations for {PROJECT}, Flask-AppBuilder's own strings included.\n#"
 BRACE_FIELD = re.compile(r"(?<!\{)\{[^{}]*\}(?!\})")
@@ -56,6 +65,16 @@ def extract_fab():
         yield message, ("flask_appbuilder/" + name, line), []
 
 
+def extract_wtforms():
+    """Yield WTForms' msgids from the template it ships (its validators' and fields' messages)."""
+    from wtforms.i18n import messages_path
+
+    with open(Path(messages_path()) / "wtforms.pot", "rb") as f:
+        template = read_po(f)
+    for msg in list(template)[1:]:
+        yield msg.id, ("wtforms/locale/wtforms.pot", 0), []
+
+
 def msgids(messages):
     """Every non-empty msgid, singular and plural, the way check-catalogue collects them."""
     each = (msg if isinstance(msg, tuple) else (msg,) for msg, _loc, _c in messages)
@@ -63,11 +82,11 @@ def msgids(messages):
 
 
 def write_pot(path):
-    """Write one template with our msgids and FAB's; return it as a Catalog."""
+    """Write one template with our msgids, FAB's and WTForms'; return it as a Catalog."""
     import flask_appbuilder
 
     pot = Catalog(project=PROJECT, version=f"(FAB {flask_appbuilder.__version__})", fuzzy=False)
-    for message, location, comments in [*extract_app(), *extract_fab()]:
+    for message, location, comments in [*extract_app(), *extract_fab(), *extract_wtforms()]:
         pot.add(message, None, [location], auto_comments=comments)  # babel skips empty msgids
     with open(path, "wb") as out:
         write_po(out, pot, width=100, sort_by_file=True)

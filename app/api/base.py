@@ -14,6 +14,7 @@ from app.domain import policy
 from app.extensions import db
 from app.security import roles
 from app.views.base import POLICY_FILTER
+from app.views.rel_order import api_rel_order
 
 
 class RefusedError(Exception):
@@ -109,6 +110,7 @@ class AppModelApi(RefusalMixin, ModelRestApi):
         relations = [c for c in self.datamodel.get_columns_list() if self.datamodel.is_relation(c)]
         self.add_query_rel_fields = {c: POLICY_FILTER for c in relations}
         self.edit_query_rel_fields = {c: POLICY_FILTER for c in relations}
+        self.order_rel_fields = api_rel_order(self.datamodel, self.order_rel_fields)
         self._label_every_column()
         super().__init__()
 

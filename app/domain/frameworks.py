@@ -1,13 +1,29 @@
 """Frameworks as a whole: freezing, copying to a new year, editing criteria rules."""
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from app.domain import audit
+from app.domain import audit, framework_rows
 from app.domain.clock import utcnow
-from app.domain.criteria_tree import code_sort_key, copy_framework, freeze_problems, parent_code
+from app.domain.criteria_tree import (
+    check_parent,
+    code_sort_key,
+    copy_framework,
+    freeze_problems,
+    parent_code,
+)
 from app.domain.errors import DomainError
-from app.models.criteria import RULE_SURVEY, Criterion, Framework, GradeBand
+from app.domain.scoring import CENT, format_points
+from app.models.criteria import (
+    RULE_SURVEY,
+    Criterion,
+    CriterionOption,
+    CriterionTier,
+    Framework,
+    GradeBand,
+)
 
 
 def freeze_framework(session, framework, actor):
@@ -54,19 +70,27 @@ def framework_problems(session, framework):
 
 
 def prepare_criterion(session, criterion):
-    """Derive the parent and sort key from the code and return why it cannot be saved."""
-    problems = []
+    """Derive the parent and sort key from the code and return why it cannot be saved.
+
+    A saved criterion stays in its framework; its code may not change while criteria sit
+    under it (their codes would no longer start with it), nor put it under itself.
+    """
     code = (criterion.code or "").strip().rstrip(".")
     criterion.code = code
     if not code:
         return [_("The criterion code is required.")]
-    framework_id = criterion.framework.id if criterion.framework else criterion.framework_id
+    moved = framework_rows.move_problems(session, criterion)
+    if moved:
+        return moved
+    problems = []
+    framework_id = framework_rows.owner_id(criterion)
     same = session.query(Criterion).filter(Criterion.framework_id == framework_id)
     clash = same.filter(Criterion.code == code)
     if criterion.id is not None:
         clash = clash.filter(Criterion.id != criterion.id)
     if clash.first():
         problems.append(_("Code %(code)s is already used in this framework.", code=code))
+    problems.extend(_code_change_problems(session, criterion, code))
     parent = None
     if parent_code(code):
         parent = same.filter(Criterion.code == parent_code(code)).first()
@@ -74,6 +98,16 @@ def prepare_criterion(session, criterion):
             problems.append(
                 _("Add criterion %(parent)s before %(code)s.", parent=parent_code(code), code=code)
             )
+        elif _makes_loop(session, criterion, parent):
+            problems.append(
+                _(
+                    "Code %(code)s would put this criterion under %(parent)s, which is the"
+                    " criterion itself or sits under it.",
+                    code=code,
+                    parent=parent_code(code),
+                )
+            )
+            parent = criterion.parent
     criterion.parent = parent
     criterion.sort_key = code_sort_key(code)
     if criterion.max_points is None or criterion.max_points < 0:
@@ -82,6 +116,34 @@ def prepare_criterion(session, criterion):
     # Options and tiers are added after the criterion itself, so the rule as a whole is
     # checked when the framework is frozen (freeze_problems), not here.
     return problems
+
+
+def _code_change_problems(session, criterion, code):
+    """Renaming a parent would leave its children's codes pointing at nothing (or elsewhere):
+    the children are recoded first, one by one, so each move is seen and checked."""
+    stored = framework_rows.stored_value(session, criterion, "code")
+    if stored is None or stored == code:
+        return []
+    if session.query(Criterion.id).filter(Criterion.parent_id == criterion.id).first():
+        return [
+            _(
+                "Criterion %(code)s has criteria under it: change their codes or delete them"
+                " before changing its code.",
+                code=stored,
+            )
+        ]
+    return []
+
+
+def _makes_loop(session, criterion, parent):
+    if criterion.id is None:
+        return False  # a new criterion has nothing under it
+    parent_of = dict(
+        session.query(Criterion.id, Criterion.parent_id).filter(
+            Criterion.framework_id == framework_rows.owner_id(criterion)
+        )
+    )
+    return check_parent(criterion.id, parent.id, parent_of) is not None
 
 
 def _survey_kind_problems(criterion):
@@ -99,20 +161,62 @@ def _survey_kind_problems(criterion):
 
 
 def grade_band_problems(session, band):
+    """Why a grade band (new or edited) cannot be saved."""
+    moved = framework_rows.move_problems(session, band)
+    if moved:
+        return moved
     problems = []
     if band.min_index is None or not 0 <= band.min_index <= 100:
         problems.append(_("The minimum index must be between 0 and 100."))
     if band.field_floor is not None and not 0 <= band.field_floor <= 100:
         problems.append(_("The field floor must be between 0 and 100."))
-    framework_id = band.framework.id if band.framework else band.framework_id
     clash = session.query(GradeBand.id).filter(
-        GradeBand.framework_id == framework_id, GradeBand.name == (band.name or "").strip()
+        GradeBand.framework_id == framework_rows.owner_id(band),
+        GradeBand.name == (band.name or "").strip(),
     )
     if band.id is not None:
         clash = clash.filter(GradeBand.id != band.id)
     if clash.first():
         problems.append(_("This framework already has a grade named %(name)s.", name=band.name))
     return problems
+
+
+def option_problems(session, option):
+    """Why a fixed-choice option (new or edited) cannot be saved."""
+    moved = framework_rows.move_problems(session, option)
+    if moved:
+        return moved
+    option.key = (option.key or "").strip()
+    clash = session.query(CriterionOption.id).filter(
+        CriterionOption.criterion_id == framework_rows.owner_id(option),
+        CriterionOption.key == option.key,
+    )
+    if option.id is not None:
+        clash = clash.filter(CriterionOption.id != option.id)
+    if clash.first():
+        return [_("Option key %(key)s is already used for this criterion.", key=option.key)]
+    return []
+
+
+def tier_problems(session, tier):
+    """Why a percentage tier (new or edited) cannot be saved."""
+    moved = framework_rows.move_problems(session, tier)
+    if moved:
+        return moved
+    if tier.min_percent is None:
+        return []  # the form asks for it
+    # Compared as the database stores it (two decimals), so 80 and 80,00 are the same tier.
+    threshold = Decimal(tier.min_percent).quantize(CENT)
+    clash = session.query(CriterionTier.id).filter(
+        CriterionTier.criterion_id == framework_rows.owner_id(tier),
+        CriterionTier.min_percent == threshold,
+    )
+    if tier.id is not None:
+        clash = clash.filter(CriterionTier.id != tier.id)
+    if not clash.first():
+        return []
+    percent = format_points(threshold) + "%"
+    return [_("This criterion already has a tier from %(percent)s.", percent=percent)]
 
 
 def framework_delete_problems(session, framework):

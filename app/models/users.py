@@ -3,9 +3,10 @@
 import datetime
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy import DateTime, ForeignKey, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.users import TYPED_FIELDS, typed_value
 from app.models.units import Unit
 
 
@@ -26,3 +27,13 @@ class AppUser(User):
 
     def __repr__(self):
         return self.get_full_name()
+
+
+def _store_typed(target, value, oldvalue, initiator):
+    return typed_value(value)
+
+
+# On FAB's User, propagated: every path that sets these (the user screens, FAB's REST API,
+# `flask fab create-admin`, SSO sign-up) assigns the attribute, so each one stores NFC.
+for _field in TYPED_FIELDS:
+    event.listen(getattr(User, _field), "set", _store_typed, retval=True, propagate=True)

@@ -12,12 +12,13 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
 from app.domain.clock import format_local
-from app.domain.users import unit_problem
-from app.formatting import blank_if_none, yes_no
+from app.domain.users import typed_value, unit_problem
+from app.formatting import blank_if_none, yes_no, zero_if_none
 from app.models.users import AppUser
 from app.security import apis, permission_cache, roles
 from app.security.login_guard import AppAuthDBView, LockoutMixin, UnlockActionMixin
 from app.security.sso import SsoSecurityMixin
+from app.views.rel_order import order_dropdowns
 
 
 class AppUserDBModelView(UnlockActionMixin, UserDBModelView):
@@ -37,10 +38,18 @@ class AppUserDBModelView(UnlockActionMixin, UserDBModelView):
         **UserDBModelView.description_columns,
         "unit": _l("The unit this person works for; required for unit leaders and staff."),
     }
+    # Empty values show as blanks (a count as 0), never as Python's "None".
     formatters_columns = {
         "active": yes_no,
         "unit": blank_if_none,
         "email": blank_if_none,
+        "first_name": blank_if_none,
+        "last_name": blank_if_none,
+        "login_count": zero_if_none,
+        "fail_login_count": zero_if_none,
+        "last_login": format_local,
+        "created_on": format_local,
+        "changed_on": format_local,
         "locked_until": format_local,
     }
     list_columns = ["first_name", "last_name", "username", "unit", "email", "active", "roles"]
@@ -74,6 +83,12 @@ class AppUserDBModelView(UnlockActionMixin, UserDBModelView):
             },
         ),
     ]
+
+    def __init__(self, **kwargs):
+        # The unit dropdowns (form and search) in the Vietnamese order, as on every screen;
+        # FAB gives the view its datamodel only when the security manager is built.
+        order_dropdowns(self)
+        super().__init__(**kwargs)
 
 
 def _roles_need_unit(form, field):
@@ -112,6 +127,10 @@ class AppSecurityManager(SsoSecurityMixin, LockoutMixin, SecurityManager):
     permission_api = apis.PermissionApi
     view_menu_api = apis.ViewMenuApi
     permission_view_menu_api = apis.PermissionViewMenuApi
+
+    def find_user(self, username=None, email=None):
+        """FAB's look-up with the name typed as it is stored (NFC, app/domain/users.py)."""
+        return super().find_user(username=typed_value(username), email=typed_value(email))
 
     def get_user_by_id(self, pk):
         """The user with roles and groups in one query (the login loader runs every request)."""

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.formatting import blank_if_none, yes_no
 from app.security import roles
 from app.views.export import ExportMixin
+from app.views.rel_order import order_dropdowns
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +101,9 @@ class AppModelView(ExportMixin, ModelView):
     list_widget_args = {}
 
     def __init__(self, **kwargs):
-        # Related-field dropdowns are not scoped by base_filters: scope them the same way.
-        relations = [
-            col for col in self.datamodel.get_columns_list() if self.datamodel.is_relation(col)
-        ]
-        for attr in (
-            "add_form_query_rel_fields",
-            "edit_form_query_rel_fields",
-            "search_form_query_rel_fields",
-        ):
-            current = dict(getattr(self, attr, None) or {})
-            for col in relations:
-                current.setdefault(col, POLICY_FILTER)
-            setattr(self, attr, current)
+        # Related-field dropdowns are not scoped by base_filters: scope them the same way,
+        # and list units the Vietnamese way (app/views/rel_order.py).
+        order_dropdowns(self, POLICY_FILTER)
         # FAB marks NOT NULL booleans as required, so an unticked box could never be saved.
         for attr in ("add_form_extra_fields", "edit_form_extra_fields"):
             extra = dict(getattr(self, attr, None) or {})

@@ -66,10 +66,15 @@ class CriterionOptionView(AppModelView):
         "position": _l("Order"),
     }
     list_columns = ["key", "label", "points", "position"]
-    add_columns = edit_columns = show_columns = ["criterion", "key", "label", "points", "position"]
+    add_columns = show_columns = ["criterion", "key", "label", "points", "position"]
+    # A saved row stays where it is (app/domain/framework_rows.py): no owner on edit forms.
+    edit_columns = ["key", "label", "points", "position"]
     add_form_extra_fields = edit_form_extra_fields = {"points": VNDecimalField(_l("Points"))}
     formatters_columns = {"points": vn_number}
     base_order = ("position", "asc")
+
+    def item_problems(self, item, creating):
+        return fw_domain.option_problems(db.session, item)
 
 
 class CriterionTierView(AppModelView):
@@ -85,13 +90,17 @@ class CriterionTierView(AppModelView):
         "points": _l("Points"),
     }
     list_columns = ["min_percent", "points"]
-    add_columns = edit_columns = show_columns = ["criterion", "min_percent", "points"]
+    add_columns = show_columns = ["criterion", "min_percent", "points"]
+    edit_columns = ["min_percent", "points"]
     add_form_extra_fields = edit_form_extra_fields = {
         "min_percent": VNDecimalField(_l("From (%)")),
         "points": VNDecimalField(_l("Points")),
     }
     formatters_columns = {"min_percent": vn_number, "points": vn_number}
     base_order = ("min_percent", "desc")
+
+    def item_problems(self, item, creating):
+        return fw_domain.tier_problems(db.session, item)
 
 
 class CriterionView(AppModelView):
@@ -130,10 +139,11 @@ class CriterionView(AppModelView):
         "framework", "code", "title", "max_points", "rule", "step", "per_occurrence", "floor",
         "allow_not_applicable", "evidence_required", "guidance", "survey_kind", "parent",
     ]  # fmt: skip
-    add_columns = edit_columns = [
+    add_columns = [
         "framework", "code", "title", "max_points", "rule", "step", "per_occurrence", "floor",
         "allow_not_applicable", "evidence_required", "guidance", "survey_kind",
     ]  # fmt: skip
+    edit_columns = add_columns[1:]  # no framework: a saved criterion stays in its own
     search_columns = ["framework", "code", "title", "rule", "evidence_required"]
     order_columns = ["code", "max_points", "rule"]
     base_order = ("sort_key", "asc")
@@ -189,9 +199,8 @@ class GradeBandView(AppModelView):
         "field_floor": _l("Optional: a unit with any field below this cannot get this grade."),
     }
     list_columns = ["framework", "name", "min_index", "field_floor"]
-    add_columns = edit_columns = show_columns = [
-        "framework", "name", "min_index", "field_floor", "position",
-    ]  # fmt: skip
+    add_columns = show_columns = ["framework", "name", "min_index", "field_floor", "position"]
+    edit_columns = add_columns[1:]  # no framework: a saved grade band stays in its own
     add_form_extra_fields = edit_form_extra_fields = {
         "min_index": VNDecimalField(_l("Index from (%)")),
         "field_floor": VNDecimalField(_l("Every field at least (%)")),

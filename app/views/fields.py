@@ -4,10 +4,12 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import Field
 
-from app.domain.clock import format_local, to_utc
+from app.domain.clock import format_local, local_zone, to_utc
 from app.formatting import vn_number
 
 _DATETIME_FORMATS = (
@@ -17,6 +19,15 @@ _DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S",
 )
+
+
+def _local_time_help():
+    return _("Local time (%(zone)s), dd/mm/yyyy hh:mm.", zone=local_zone().key)
+
+
+# The help under every window field: it names the zone the app is configured for (TIMEZONE),
+# so it is worked out when shown, not when the module is imported.
+LOCAL_TIME_HELP = LazyString(_local_time_help)
 
 
 class LocalDateTimeField(Field):

@@ -20,7 +20,7 @@ from app.views.base import (
     interface,
     run_each,
 )
-from app.views.fields import LocalDateTimeField
+from app.views.fields import LOCAL_TIME_HELP, LocalDateTimeField
 
 PHASE_LABELS = {
     "draft": _l("Draft"),
@@ -48,8 +48,6 @@ _WINDOW_LABELS = {
     "supplement_start": _l("Supplement from"),
     "supplement_end": _l("Supplement deadline"),
 }
-
-_WINDOW_HELP = _l("Local time (Asia/Ho_Chi_Minh), dd/mm/yyyy hh:mm.")
 
 
 def _phase_label(phase):
@@ -79,7 +77,7 @@ class RoundView(AppModelView):
         "note": _l("Note"),
         **_WINDOW_LABELS,
     }
-    description_columns = {col: _WINDOW_HELP for col in WINDOW_COLUMNS}
+    description_columns = {col: LOCAL_TIME_HELP for col in WINDOW_COLUMNS}
     list_columns = ["name", "year", "framework", "phase", "locked", "self_end", "appraisal_end"]
     add_columns = edit_columns = [
         "name", "year", "framework", "organiser_unit", *WINDOW_COLUMNS, "units", "note",
@@ -98,7 +96,7 @@ class RoundView(AppModelView):
         **{col: vn_datetime for col in WINDOW_COLUMNS},
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        col: LocalDateTimeField(_WINDOW_LABELS[col], description=_WINDOW_HELP)
+        col: LocalDateTimeField(_WINDOW_LABELS[col], description=LOCAL_TIME_HELP)
         for col in WINDOW_COLUMNS
     }
 

@@ -13,14 +13,13 @@ from app.models import WindowGrant
 from app.models.rounds import WINDOW_APPRAISAL, WINDOW_SELF, WINDOW_SUPPLEMENT
 from app.security import roles
 from app.views.base import AppModelView
-from app.views.fields import LocalDateTimeField
+from app.views.fields import LOCAL_TIME_HELP, LocalDateTimeField
 from app.views.list_helpers import permissions_without, shorten, user_name
 
 WINDOW_LABELS = {
     WINDOW_SELF: _l("Self-assessment"), WINDOW_APPRAISAL: _l("Appraisal"),
     WINDOW_SUPPLEMENT: _l("Supplementary appraisal"),
 }  # fmt: skip
-_WHEN_HELP = _l("Local time (Asia/Ho_Chi_Minh), dd/mm/yyyy hh:mm.")
 _REASON_HELP = _l(
     "Required: why the window is extended or reopened (at least %(count)s characters).",
     count=MIN_REASON_LENGTH,
@@ -42,7 +41,7 @@ class WindowGrantView(AppModelView):
     }  # fmt: skip
     description_columns = {
         "unit": _l("Leave empty to reopen the window for every unit of the round."),
-        "until": _WHEN_HELP, "reason": _REASON_HELP,
+        "until": LOCAL_TIME_HELP, "reason": _REASON_HELP,
     }  # fmt: skip
     list_columns = ["round", "unit", "window", "until", "reason", "granted_by_id", "granted_at"]
     show_columns = list_columns
@@ -56,7 +55,7 @@ class WindowGrantView(AppModelView):
     add_form_extra_fields = {
         "window": SelectField(_l("Window"), choices=list(WINDOW_LABELS.items()),
                               default=WINDOW_SELF),
-        "until": LocalDateTimeField(_l("Open until"), description=_WHEN_HELP),
+        "until": LocalDateTimeField(_l("Open until"), description=LOCAL_TIME_HELP),
         "reason": TextAreaField(_l("Reason"), description=_REASON_HELP,
                                 widget=BS3TextAreaFieldWidget()),
     }  # fmt: skip

@@ -2,9 +2,12 @@
 
 import pytest
 
-from app.models import AppUser, Unit, UnitType
+from app.models import AppUser, Criterion, Unit, UnitType
 from tests.conftest import DEMO_PASSWORD
 from tests.helpers import one
+from tests.web.test_framework_rows import _criterion, framework_with_rows, snapshot
+from tests.web.test_frameworks import _draft_framework, _tree
+from tests.web.test_scoring_views import vi
 
 
 def token(client, username):
@@ -87,3 +90,67 @@ def test_info_labels_are_vietnamese_and_never_the_catalogue_header(api):
     assert b"Project-Id-Version" not in response.data
     labels = {c["name"]: c["label"] for c in response.json["add_columns"]}
     assert labels["parent"] == "Đơn vị cấp trên"
+
+
+def test_info_offers_related_units_in_vietnamese_order(api):
+    from app.domain.text import vi_sort_key
+
+    response = api.get("/api/v1/unit/_info?q=(add_columns:(parent:(page_size:100)))",
+                       headers=token(api, "admin"))  # fmt: skip
+    assert response.status_code == 200
+    parent = next(c for c in response.json["add_columns"] if c["name"] == "parent")
+    names = [v["value"] for v in parent["values"]]
+    assert any(n.startswith("Đ") for n in names) and any(n.startswith("X") for n in names)
+    assert names == sorted(names, key=vi_sort_key)
+
+
+def test_a_criterion_code_that_would_make_a_loop_is_a_422(session, api):
+    fw = _draft_framework(session, "FW-API-LOOP")
+    before = _tree(session, fw)
+    headers = {**token(api, "tochuc"), "Accept-Language": "vi"}
+    loop = (
+        "Code %(code)s would put this criterion under %(parent)s, which is the criterion itself"
+        " or sits under it."
+    )
+    for code, new_code, parent in (("1", "1.1.9", "1.1"), ("1.2", "1.2.5", "1.2")):
+        criterion = one(session, Criterion, framework_id=fw.id, code=code)
+        response = api.put(
+            f"/api/v1/criterion/{criterion.id}", json={"code": new_code}, headers=headers
+        )
+        assert response.status_code == 422, response.json
+        assert vi(loop, code=new_code, parent=parent) in str(response.json["message"])
+    assert _tree(session, fw) == before
+
+
+def test_a_criterion_with_sub_criteria_keeps_its_code_through_the_api(session, api):
+    fw = _draft_framework(session, "FW-API-RENAME")
+    before = _tree(session, fw)
+    field = one(session, Criterion, framework_id=fw.id, code="1")
+    response = api.put(
+        f"/api/v1/criterion/{field.id}", json={"code": "3"}, headers=token(api, "tochuc")
+    )
+    assert response.status_code == 422
+    wanted = vi(
+        "Criterion %(code)s has criteria under it: change their codes or delete them before"
+        " changing its code.",
+        code="1",
+    )
+    assert response.json["message"] == wanted
+    assert _tree(session, fw) == before
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_criterion_cannot_be_moved_to_another_framework(session, api, frozen):
+    home = framework_with_rows(session, f"FW-API-HOME-{frozen}", frozen=frozen)
+    away = framework_with_rows(session, f"FW-API-AWAY-{frozen}")
+    before, away_before = snapshot(session, home), snapshot(session, away)
+    criterion = _criterion(session, home, "1")
+    for field in ("framework", "framework_id"):
+        response = api.put(
+            f"/api/v1/criterion/{criterion.id}",
+            json={field: away.id, "title": "Đã chuyển"},
+            headers=token(api, "tochuc"),
+        )
+        assert response.status_code in (403, 422)
+    assert snapshot(session, home) == before
+    assert snapshot(session, away) == away_before

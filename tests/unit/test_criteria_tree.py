@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401  (registers every table before create_all)
+from app.domain import framework_rows, frameworks, policy
 from app.domain.criteria_tree import (
     check_parent,
     code_sort_key,
@@ -27,6 +28,7 @@ from app.models.criteria import (
     GradeBand,
 )
 from app.models.units import UnitType
+from app.security import roles
 
 D = Decimal  # short, so the rule tables stay readable
 
@@ -233,3 +235,50 @@ def test_copy_framework_is_a_deep_unfrozen_copy(session):
     assert all(c.framework_id == old.id for c in old.criteria)
     assert len(next(c for c in old.criteria if c.code == "1.1").options) == 2
     assert freeze_problems(new) == []
+
+
+# --- rows stay in their framework ----------------------------------------------------------
+
+
+def _moves(db, frozen):
+    """Each kind of row of make_framework's framework, moved into a second, draft one."""
+    fw = make_framework(db, frozen=frozen)
+    other = Framework(code="SO-2025", name="Bộ 2025", year=2025, unit_type=fw.unit_type)
+    target = Criterion(code="1", title="Lĩnh vực", max_points=D(10), framework=other)
+    db.add(other)
+    db.commit()
+    by_code = {c.code: c for c in fw.criteria}
+    rows = [by_code["1.10"], fw.grade_bands[0], by_code["1.1"].options[0], by_code["1.2"].tiers[0]]
+    # As a form or a PUT applies its values: without flushing them (the checks come first).
+    with db.no_autoflush:
+        rows[0].framework, rows[1].framework = other, other
+        rows[2].criterion, rows[3].criterion = target, target
+    return rows
+
+
+def test_a_saved_row_cannot_be_moved_to_another_framework_or_criterion(session):
+    criterion, band, option, tier = _moves(session, frozen=False)
+    for row, check, words in (
+        (criterion, frameworks.prepare_criterion, "criterion cannot be moved"),
+        (band, frameworks.grade_band_problems, "grade band cannot be moved"),
+        (option, frameworks.option_problems, "option cannot be moved"),
+        (tier, frameworks.tier_problems, "tier cannot be moved"),
+    ):
+        problems = check(session, row)
+        assert len(problems) == 1 and words in problems[0]
+
+
+def test_moving_a_row_out_of_a_frozen_framework_is_refused_as_editing_it(session):
+    organiser = SimpleNamespace(
+        is_authenticated=True, roles=[SimpleNamespace(name=roles.ORGANISER)]
+    )
+    for row in _moves(session, frozen=True):
+        assert framework_rows.touches_frozen(row)
+        decision = policy.check(organiser, policy.EDIT, row)
+        assert not decision and "frozen" in str(decision.reason)
+
+
+def test_rows_left_in_a_draft_framework_are_not_frozen(session):
+    fw = make_framework(session)
+    rows = [*fw.criteria, *fw.grade_bands, *fw.criteria[0].options]
+    assert not any(framework_rows.touches_frozen(row) for row in rows)

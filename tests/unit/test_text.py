@@ -34,3 +34,19 @@ def test_decomposed_and_composed_text_sort_and_store_alike():
     decomposed = unicodedata.normalize("NFD", "Phường Đông Ba")
     assert nfc(decomposed) == "Phường Đông Ba"
     assert vi_sort_key(decomposed) == vi_sort_key("Phường Đông Ba")
+
+
+def test_account_names_are_kept_composed_however_they_are_set():
+    from app.models import AppUser
+
+    decomposed = {f: unicodedata.normalize("NFD", v) for f, v in [
+        ("first_name", " Văn Thử "), ("last_name", "Nguyễn"),
+        ("username", "thử.nguyễn"), ("email", "thử@songlam.gov.vn"),
+    ]}  # fmt: skip
+    user = AppUser(**decomposed)
+    assert (user.first_name, user.last_name) == ("Văn Thử", "Nguyễn")
+    assert (user.username, user.email) == ("thử.nguyễn", "thử@songlam.gov.vn")
+    user.last_name = unicodedata.normalize("NFD", "Đặng")  # an edit, after creation
+    assert user.last_name == "Đặng" and unicodedata.is_normalized("NFC", user.last_name)
+    user.email = None
+    assert user.email is None

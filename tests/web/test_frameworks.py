@@ -5,6 +5,7 @@ from decimal import Decimal
 from app.domain.criteria_tree import code_sort_key
 from app.models import Criterion, Framework, UnitType
 from tests.helpers import one, page_text
+from tests.web.appraisal_web import said
 
 
 def _draft_framework(session, code, year=2030):
@@ -147,3 +148,67 @@ def test_survey_kind_is_set_on_survey_lines_only(session, organiser_client):
     )
     assert refused.status_code == 200
     assert session.query(Criterion).filter_by(framework_id=fw.id, code="1.4").count() == 0
+
+
+def _edit_criterion(client, criterion, **changes):
+    form = {
+        "code": criterion.code, "title": criterion.title, "max_points": str(criterion.max_points),
+        "rule": criterion.rule, "step": str(criterion.step or ""), **changes,
+    }  # fmt: skip
+    return client.post(f"/criterionview/edit/{criterion.id}", data=form)
+
+
+def _tree(session, fw):
+    """{code: parent code} of the framework, as the database holds it."""
+    session.expire_all()
+    rows = session.query(Criterion).filter_by(framework_id=fw.id).all()
+    return {c.code: c.parent.code if c.parent else None for c in rows}
+
+
+def test_a_field_cannot_take_a_code_under_its_own_criteria(session, organiser_client):
+    fw = _draft_framework(session, "FW-LOOP")
+    before = _tree(session, fw)
+    field = one(session, Criterion, framework_id=fw.id, code="1")
+    response = _edit_criterion(organiser_client, field, code="1.1.9")
+    assert response.status_code == 200
+    assert said(
+        response,
+        "Code %(code)s would put this criterion under %(parent)s, which is the criterion itself"
+        " or sits under it.",
+        code="1.1.9",
+        parent="1.1",
+    )
+    assert said(
+        response,
+        "Criterion %(code)s has criteria under it: change their codes or delete them before"
+        " changing its code.",
+        code="1",
+    )
+    assert 'value="1.1.9"' in response.data.decode()
+    assert _tree(session, fw) == before
+
+
+def test_a_criterion_cannot_take_a_code_under_itself(session, organiser_client):
+    fw = _draft_framework(session, "FW-SELF")
+    before = _tree(session, fw)
+    leaf = one(session, Criterion, framework_id=fw.id, code="1.2")
+    response = _edit_criterion(organiser_client, leaf, code="1.2.5", title="Đổi tên")
+    assert response.status_code == 200
+    assert said(
+        response,
+        "Code %(code)s would put this criterion under %(parent)s, which is the criterion itself"
+        " or sits under it.",
+        code="1.2.5",
+        parent="1.2",
+    )
+    assert "Đổi tên" in page_text(response)  # the title box keeps what was typed
+    assert _tree(session, fw) == before
+    assert session.get(Criterion, leaf.id).title == "Tiêu chí 1.2"
+
+
+def test_a_criterion_without_sub_criteria_can_be_recoded(session, organiser_client):
+    fw = _draft_framework(session, "FW-RECODE")
+    leaf = one(session, Criterion, framework_id=fw.id, code="1.2")
+    response = _edit_criterion(organiser_client, leaf, code="1.1.1")
+    assert response.status_code == 302
+    assert _tree(session, fw) == {"1": None, "1.1": "1", "1.1.1": "1.1"}

@@ -1,5 +1,7 @@
 """Rounds: windows in local time, opening, phase locks, bad windows."""
 
+from unittest import mock
+
 from app.models import Assessment, Framework, Round, ScoreLine, Unit
 from tests.helpers import one, page_text
 
@@ -121,3 +123,32 @@ def test_destructive_actions_ask_for_confirmation(session, organiser_client):
     body = organiser_client.get("/roundview/list/").data.decode()
     assert "open_round" in body and "lock_phase" in body
     assert "confirm" in body.lower()
+
+
+def test_a_year_typed_as_words_is_refused_in_vietnamese(session, organiser_client):
+    # WTForms' own message, translated from the app's catalogue (app/form_translations.py).
+    fw = session.query(Framework).first()
+    snv = one(session, Unit, code="SNV")
+    before = session.query(Round).count()
+    data = {**_round_form(fw, snv), "year": "hai nghìn"}
+    response = organiser_client.post("/roundview/add", data=data)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Giá trị không phải là số nguyên hợp lệ." in text
+    assert "Not a valid" not in text
+    assert session.query(Round).count() == before
+
+
+def test_a_team_role_that_is_not_on_the_list_is_refused_in_vietnamese(organiser_client):
+    response = organiser_client.post("/teammemberview/add", data={"role": "boss"})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Lựa chọn không hợp lệ." in text
+    assert "Not a valid" not in text
+
+
+def test_the_window_help_names_the_configured_time_zone(app, organiser_client):
+    assert "Giờ địa phương (Asia/Ho_Chi_Minh)" in page_text(organiser_client.get("/roundview/add"))
+    with mock.patch.dict(app.config, TIMEZONE="Asia/Bangkok"):
+        text = page_text(organiser_client.get("/roundview/add"))
+    assert "(Asia/Bangkok), dd/mm/yyyy hh:mm" in text and "Ho_Chi_Minh" not in text

@@ -2,7 +2,7 @@
 
 from app.domain.text import vi_sort_key
 from app.models import Unit, UnitType
-from tests.helpers import one, page_text
+from tests.helpers import one, page_text, select_options
 
 
 def test_units_list_in_vietnamese_alphabetical_order(session, admin_client):
@@ -98,4 +98,36 @@ def test_unit_staff_cannot_add_units(session, staff_client):
         "/unitview/add", data={"code": "HACK1", "name": "X", "unit_type": unit_type.id}
     )
     session.expire_all()
+    assert session.query(Unit).count() == before
+
+
+def _in_vietnamese_order(names):
+    # Đặc khu comes after D (with the D-words), not after Xã as code points would put it.
+    assert any(n.startswith("Đ") for n in names) and any(n.startswith("X") for n in names)
+    return names == sorted(names, key=vi_sort_key) and names != sorted(names)
+
+
+def test_unit_dropdowns_of_forms_and_filters_come_in_vietnamese_order(admin_client):
+    for url, field in [
+        ("/unitview/add", "parent"),
+        ("/unitview/add", "successor"),
+        ("/roundview/add", "organiser_unit"),
+        ("/roundview/add", "units"),
+        ("/unitview/list/", "parent"),
+    ]:
+        names = select_options(admin_client.get(url), field)
+        assert _in_vietnamese_order(names), (url, field, names)
+
+
+def test_a_code_too_long_is_refused_in_vietnamese(session, organiser_client):
+    # WTForms formats its length message before FAB's template sees it: only the form's own
+    # translations (app/form_translations.py) can put it in Vietnamese.
+    existing = session.query(Unit).filter(Unit.code == "SNV").one()
+    before = session.query(Unit).count()
+    data = {"code": "X" * 40, "name": "Đơn vị thử", "unit_type": existing.unit_type_id}
+    response = organiser_client.post("/unitview/add", data=data)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Trường này không được dài quá 32 ký tự." in text
+    assert "characters" not in text
     assert session.query(Unit).count() == before
