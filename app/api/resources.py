@@ -1,6 +1,8 @@
-"""The API resources of the catalogue: unit types, units, frameworks, criteria, rounds."""
+"""The API resources of the catalogue: unit types, units, frameworks, criteria, rounds (with
+the lock and unlock of a round's phase: app/api/round_actions.py)."""
 
 from app.api.base import AppModelApi, interface
+from app.api.round_actions import RoundLockMixin
 from app.domain import frameworks as fw_domain
 from app.domain import rounds as rounds_domain
 from app.domain import units as units_domain
@@ -77,10 +79,9 @@ class CriterionApi(AppModelApi):
         "per_occurrence", "floor", "allow_not_applicable", "evidence_required", "guidance",
         "survey_kind",
     ]  # fmt: skip
-    add_columns = edit_columns = [
-        "framework", "code", "title", "max_points", "rule", "step", "per_occurrence", "floor",
-        "allow_not_applicable", "evidence_required", "guidance", "survey_kind",
-    ]  # fmt: skip
+    add_columns = list(CriterionView.add_columns)
+    # No framework: a saved criterion stays in its own (app/domain/framework_rows.py).
+    edit_columns = list(CriterionView.edit_columns)
     search_columns = ["framework", "code", "title", "rule"]
     order_columns = ["code", "sort_key"]
     base_order = ("sort_key", "asc")
@@ -92,7 +93,9 @@ class CriterionApi(AppModelApi):
         return fw_domain.criterion_delete_problems(db.session, item)
 
 
-class RoundApi(AppModelApi):
+class RoundApi(RoundLockMixin, AppModelApi):
+    """Rounds; POST <pk>/lock_phase and <pk>/unlock_phase lock the phase (the organiser)."""
+
     label_columns = RoundView.label_columns
     resource_name = "round"
     class_permission_name = roles.ROUNDS

@@ -4,7 +4,8 @@ every step 2 to 4 shares.
 Who: the line's resolved assignees (app/domain/assignment.py, the most specific assignment
 wins): the support member scores (step 2), the appraiser accepts or adjusts (step 3), and the
 leader of the team that assigned the line's appraiser approves or returns it (step 4). Nobody
-else, administrators included.
+else, administrators included, and never someone who works for the line's unit or a unit above
+it (app/domain/conflict.py), at any step.
 
 When (checked after who, and after "approved lines are frozen"; each refusal says why):
 1. the round is opened and neither finalised nor published, and not locked by hand;
@@ -34,6 +35,7 @@ from flask_babel import gettext as _
 from app.domain import audit, line_versions
 from app.domain.assignment import assignee
 from app.domain.clock import utcnow
+from app.domain.conflict import own_unit_decision
 from app.domain.decision import ALLOW, deny
 from app.domain.errors import DomainError
 from app.domain.round_state import enter_appraisal, writable_decision
@@ -102,7 +104,8 @@ def _holder_decision(session, user, line, kind, held=None):
         if kind == ASSIGN_SUPPORT:
             return deny(_("This line is not assigned to you for scoring."))
         return deny(_("This line is not assigned to you for appraisal."))
-    return ALLOW
+    # Assignment refuses it, but a member may have moved to the unit since: checked again.
+    return own_unit_decision(user, line.assessment.unit)
 
 
 def common_decision(line):

@@ -2,7 +2,9 @@
 field or per unit, or returns a line with a comment.
 
 Who: the leader of the team that assigned the line's appraiser (or, before an appraiser is
-assigned, its support member); being an administrator is no shortcut. When: the same round,
+assigned, its support member), unless the leader works for the line's unit or a unit above it
+(nobody appraises their own unit: app/domain/conflict.py); being an administrator is no
+shortcut. When: the same round,
 window and self-assessment conditions as steps 2 and 3 (app/domain/appraisal.py).
 
 - approve: appraised -> approved; approved points = appraised points; the line is frozen.
@@ -24,6 +26,7 @@ from app.domain import audit, line_versions
 from app.domain.appraisal import clean_comment, common_decision, window_decision
 from app.domain.assignees import assignees_for
 from app.domain.clock import utcnow
+from app.domain.conflict import own_unit_decision
 from app.domain.decision import ALLOW, deny
 from app.domain.errors import DomainError
 from app.domain.membership import is_leader
@@ -61,8 +64,9 @@ def _team_of(held):
     return chosen.team if chosen is not None else None
 
 
-def _leader_decision(session, user, held, leads=None):
-    """`leads` caches {team id: does the user lead it} across the lines of a bulk action."""
+def _leader_decision(session, user, line, held, leads=None):
+    """The leader of the line's team, not working for its unit (nor a unit above it).
+    `leads` caches {team id: does the user lead it} across the lines of a bulk action."""
     team = _team_of(held) if held is not None else None
     if team is None:
         return deny(_("Nobody has been assigned this line yet."))
@@ -71,7 +75,7 @@ def _leader_decision(session, user, held, leads=None):
         leads[team.id] = is_leader(session, team, user)
     if not leads[team.id]:
         return deny(_("Only the leader of %(team)s decides on this line.", team=team.name))
-    return ALLOW
+    return own_unit_decision(user, line.assessment.unit)
 
 
 def approve_decision(session, user, line, now=None, held=None, leads=None):
@@ -79,7 +83,7 @@ def approve_decision(session, user, line, now=None, held=None, leads=None):
     held = held if held is not None else _held(session, line)
     if not (decision := common_decision(line)):
         return decision
-    if not (decision := _leader_decision(session, user, held, leads)):
+    if not (decision := _leader_decision(session, user, line, held, leads)):
         return decision
     state = line.appraisal_state
     if state == APPRAISAL_APPROVED:
@@ -192,7 +196,7 @@ def return_decision(session, user, line, now=None, held=None, leads=None):
     held = held if held is not None else _held(session, line)
     if not (decision := common_decision(line)):
         return decision
-    if not (decision := _leader_decision(session, user, held, leads)):
+    if not (decision := _leader_decision(session, user, line, held, leads)):
         return decision
     if line.appraisal_state == APPRAISAL_APPROVED:
         return deny(

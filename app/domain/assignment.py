@@ -6,12 +6,14 @@ Rules (the screens, bulk actions and REST all go through `plan_assignment` / `ap
 
 - Only the leader of the team (its TeamMember with role "leader") assigns its work, on an
   opened round that is neither finalised, published nor locked. Being an administrator is no
-  shortcut.
+  shortcut. A unit's assignments may be prepared before the appraisal window opens; they
+  freeze once its appraisal and supplement windows are both over (extensions included).
 - The member must belong to that team: a support assignment needs role "support"; an appraisal
   assignment needs role "appraiser" (the team's leader may appraise too).
 - The units must take part in the round.
-- Conflict of interest: nobody appraises their own unit. A member whose unit is the appraised
-  unit, or a unit above it in the tree, is refused.
+- Conflict of interest (app/domain/conflict.py): nobody appraises their own unit. A member
+  whose unit is the appraised unit, or a unit above it in the tree, is refused; so is the
+  leader for such a unit, since the leader approves its lines (step 4).
 - Survey criteria get their points from the survey: they are never assigned nor counted, and a
   subtree holding only survey criteria is refused.
 - Overlaps, per unit and per kind (support and appraisal are independent):
@@ -43,9 +45,11 @@ from app.domain.assignees import (  # noqa: F401  (part of this module's API)
     winner,
 )
 from app.domain.clock import utcnow
+from app.domain.conflict import leader_own_unit_message, unit_chains
 from app.domain.decision import ALLOW, deny
 from app.domain.errors import DomainError
 from app.domain.round_state import writable_decision
+from app.domain.windows import appraisal_work_over
 from app.models.appraisal import ASSIGN_SUPPORT, ASSIGNMENT_KINDS, Assignment
 from app.models.criteria import RULE_SURVEY, Criterion
 from app.models.rounds import round_unit
@@ -105,6 +109,13 @@ class AssignmentPlan:
         return sum(u.lines for u in self.units)
 
 
+def _work_over():
+    return _(
+        "The appraisal and supplement windows are over for this unit: its assignments can no "
+        "longer change."
+    )
+
+
 # --- helpers --------------------------------------------------------------------------------------
 
 
@@ -126,23 +137,6 @@ def _relation(code, root):
 
 def _name(user):
     return user.get_full_name() if hasattr(user, "get_full_name") else str(user)
-
-
-def _chains(session, unit_ids):
-    """{unit id: {the unit and every unit above it}}, one query per tree level."""
-    parent_of, frontier = {}, set(unit_ids)
-    while frontier:
-        rows = session.query(Unit.id, Unit.parent_id).filter(Unit.id.in_(frontier)).all()
-        parent_of.update(rows)
-        frontier = {p for _u, p in rows if p is not None and p not in parent_of}
-    chains = {}
-    for unit_id in unit_ids:
-        chain, current = set(), unit_id
-        while current is not None and current not in chain:
-            chain.add(current)
-            current = parent_of.get(current)
-        chains[unit_id] = chain
-    return chains
 
 
 def _plan_problems(session, round_, team, criterion, member, kind, actor):
@@ -216,10 +210,11 @@ def _covered_lines(session, round_id, unit_ids, root_code):
 # --- step 1 ---------------------------------------------------------------------------------------
 
 
-def plan_assignment(session, round_, team, unit_ids, criterion, member_user, kind, actor):
+def plan_assignment(session, round_, team, unit_ids, criterion, member_user, kind, actor, now=None):
     """Preview assigning `criterion`'s subtree of each unit to `member_user` for `kind`
-    ("support" or "appraiser"). Reads only. Per unit: lines covered, who holds them today,
-    the team's assignments it replaces, and refusals with their reasons."""
+    ("support" or "appraiser") at `now`. Reads only. Per unit: lines covered, who holds them
+    today, the team's assignments it replaces, and refusals with their reasons."""
+    now = now or utcnow()
     plan = AssignmentPlan(round_, team, criterion, member_user, kind)
     plan.problems = _plan_problems(session, round_, team, criterion, member_user, kind, actor)
     try:
@@ -240,7 +235,7 @@ def plan_assignment(session, round_, team, unit_ids, criterion, member_user, kin
             round_unit.c.round_id == round_.id, round_unit.c.unit_id.in_(unit_ids)
         )
     }
-    chains = _chains(session, unit_ids)
+    chains = unit_chains(session, unit_ids)
     held = defaultdict(dict)  # unit id -> {code: Assignment} (every team, this kind)
     for assignment, code in held_assignments(session, round_.id, unit_ids, kind):
         held[assignment.unit_id][code] = assignment
@@ -248,6 +243,7 @@ def plan_assignment(session, round_, team, unit_ids, criterion, member_user, kin
     for unit_id, code in _covered_lines(session, round_.id, unit_ids, root):
         lines[unit_id].append(code)
     member_unit = getattr(member_user, "unit_id", None)
+    actor_unit = getattr(actor, "unit_id", None)
     for unit_id in unit_ids:
         unit = units.get(unit_id)
         item = UnitPlan(unit_id, unit.name if unit else str(unit_id), criterion)
@@ -263,6 +259,11 @@ def plan_assignment(session, round_, team, unit_ids, criterion, member_user, kin
                     name=_name(member_user),
                 )
             )
+        if actor_unit is not None and actor_unit in chains[unit_id]:
+            # The leader would approve the lines (step 4): another team's leader must.
+            item.refusals.append(leader_own_unit_message())
+        if appraisal_work_over(round_, unit_id, now):
+            item.refusals.append(_work_over())
         _place(item, held[unit_id], root, team, member_user)
         codes = lines[unit_id]
         item.lines = len(codes)
@@ -307,7 +308,10 @@ def apply_assignment(
 ):
     """Apply the plan `plan_assignment` shows, all together: raises DomainError listing every
     problem (nothing changed) or returns the applied AssignmentPlan. The caller commits."""
-    plan = plan_assignment(session, round_, team, unit_ids, criterion, member_user, kind, actor)
+    now = now or utcnow()
+    plan = plan_assignment(
+        session, round_, team, unit_ids, criterion, member_user, kind, actor, now
+    )
     if not plan.ok:
         refusals = plan.refusals
         raise DomainError(
@@ -317,7 +321,6 @@ def apply_assignment(
             ),
             refusals,
         )
-    now = now or utcnow()
     units = {u.id: u for u in session.query(Unit).filter(Unit.id.in_(plan_unit_ids(plan)))}
     changes = []
     for item in plan.units:
@@ -356,9 +359,10 @@ def plan_unit_ids(plan):
     return [item.unit_id for item in plan.units]
 
 
-def edit_decision(user, assignment):
+def edit_decision(user, assignment, now=None):
     """May `user` save or remove `assignment` now? Only its team's leader, while the round
-    may be written; a new row (a generic form's) must also pass every rule of the plan."""
+    may be written and the unit's appraisal work is not over (appraisal and supplement
+    windows both closed); a new row (a generic form's) must also pass every rule of the plan."""
     round_ = assignment.round
     if round_ is None:
         return deny(_("This appraisal team does not belong to the round."))
@@ -369,24 +373,25 @@ def edit_decision(user, assignment):
     if session is None or team is None or not membership.is_leader(session, team, user):
         name = team.name if team is not None else ""
         return deny(_("Only the leader of %(team)s may assign its work.", team=name))
-    if assignment.id is None:
-        with session.no_autoflush:
-            criterion = assignment.criterion or session.get(Criterion, assignment.criterion_id)
-            member = assignment.user or session.get(AppUser, assignment.user_id)
-            unit_id = assignment.unit_id or getattr(assignment.unit, "id", None)
-            plan = plan_assignment(
-                session, round_, team, [unit_id] if unit_id else [], criterion, member,
-                assignment.kind, user,
-            )  # fmt: skip
-        if not plan.ok:
-            return deny(plan.refusals[0])
-    return ALLOW
+    with session.no_autoflush:  # a generic form's new row may not be complete yet
+        unit_id = assignment.unit_id or getattr(assignment.unit, "id", None)
+        if unit_id is not None and appraisal_work_over(round_, unit_id, now):
+            return deny(_work_over())
+        if assignment.id is not None:
+            return ALLOW
+        criterion = assignment.criterion or session.get(Criterion, assignment.criterion_id)
+        member = assignment.user or session.get(AppUser, assignment.user_id)
+        plan = plan_assignment(
+            session, round_, team, [unit_id] if unit_id else [], criterion, member,
+            assignment.kind, user, now,
+        )  # fmt: skip
+    return ALLOW if plan.ok else deny(plan.refusals[0])
 
 
 def remove_assignment(session, assignment, actor, now=None):
     """The team's leader takes an assignment back (the lines fall back to the assignment
     above, if any; scores already given stay on the lines). Logged."""
-    if not (decision := edit_decision(actor, assignment)):
+    if not (decision := edit_decision(actor, assignment, now)):
         raise DomainError(decision.reason)
     unit = session.get(Unit, assignment.unit_id)
     audit.record(

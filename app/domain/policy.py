@@ -6,7 +6,7 @@ actions (`check` inside pre_add / pre_update / pre_delete and every action), and
 
 from flask_babel import lazy_gettext as _l
 
-from app.domain import membership, results_policy
+from app.domain import framework_rows, membership, results_policy
 from app.domain.decision import ALLOW, Decision, deny  # noqa: F401  (re-exported)
 from app.models import (
     AppraisalTeam,
@@ -82,23 +82,23 @@ _NOT_ORGANISER = _l("Only the organiser (Department of Home Affairs) may change 
 _FROZEN = _l("The criteria framework is frozen because a round uses it; copy it to change it.")
 
 
-def _framework_of(obj):
-    if isinstance(obj, Framework):
-        return obj
-    if isinstance(obj, Criterion) or isinstance(obj, GradeBand):
-        return obj.framework
-    if isinstance(obj, (CriterionOption, CriterionTier)):
-        return obj.criterion.framework if obj.criterion else None
-    return None
-
-
 def _config_decision(user, action, obj):
     """Units, unit types, rounds, teams: read by whoever has the screen, written by organisers."""
     if action == VIEW:
         return ALLOW if _visible(user, obj) else deny(_l("You may not see this record."))
     if not is_organiser(user):
         return deny(_NOT_ORGANISER)
-    return ALLOW
+    return _membership_decision(obj)
+
+
+_MEMBERSHIP = (AppraisalTeam, TeamMember, CouncilMember)
+
+
+def _membership_decision(obj):
+    """Teams and the council sign the minutes: frozen with their finalised round."""
+    from app.domain import rounds
+
+    return rounds.membership_decision(obj) if isinstance(obj, _MEMBERSHIP) else ALLOW
 
 
 def _framework_decision(user, action, obj):
@@ -106,8 +106,9 @@ def _framework_decision(user, action, obj):
         return ALLOW
     if not is_organiser(user):
         return deny(_NOT_ORGANISER)
-    framework = _framework_of(obj)
-    if framework is not None and framework.frozen and action in (CREATE, EDIT, DELETE):
+    # Judged on where the row is stored as well as where the edit would put it: moving a row
+    # out of a frozen framework changes that framework.
+    if action in (CREATE, EDIT, DELETE) and framework_rows.touches_frozen(obj):
         return deny(_FROZEN)
     return ALLOW
 
@@ -230,6 +231,8 @@ def check(user, action, obj=None, model=None):
             return _framework_decision(user, action, obj)
         if isinstance(obj, (ScoreLine, Evidence, Assessment, Assignment, SupplementRequest)):
             return _RULES[type(obj)](user, action, obj)
+        if isinstance(obj, _MEMBERSHIP):
+            return _membership_decision(obj)
         if isinstance(obj, results_policy.RESULT_MODELS) or model in results_policy.RESULT_MODELS:
             return results_policy.decision(user, action, obj)
         return ALLOW

@@ -1,12 +1,18 @@
-"""Rounds: window rules, opening a round (assessments and score lines), phase locks."""
+"""Rounds: window rules, opening a round (assessments and score lines), phase locks, and when
+its membership (teams, members, council) may change."""
+
+from contextlib import nullcontext
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, literal, select, true
+from sqlalchemy import insert, inspect, literal, select, true
+from sqlalchemy.orm import object_session
 
 from app.domain import audit
 from app.domain.clock import utcnow
 from app.domain.criteria_tree import freeze_problems
+from app.domain.decision import ALLOW
 from app.domain.errors import DomainError
+from app.domain.round_state import frozen_decision
 from app.models.criteria import Criterion
 from app.models.rounds import PHASE_DRAFT, PHASE_SELF
 from app.models.scoring import Assessment, ScoreLine
@@ -152,6 +158,42 @@ def opened_round_edit_problems(session, round_):
     if state.attrs.units.history.has_changes():
         problems.append(_("The round is open: its participating units can no longer change."))
     return problems
+
+
+def _stored_and_new(obj, attr):
+    """The value of relationship `attr` as the edit would save it, and as stored before it."""
+    values = [getattr(obj, attr, None)]
+    state = inspect(obj, raiseerr=False)
+    if state is not None and attr in state.attrs:
+        values.extend(state.attrs[attr].history.deleted or ())
+    return [v for v in values if v is not None]
+
+
+def membership_rounds(obj):
+    """The rounds a team, team member or council member row belongs to, before and after an
+    edit (moving a member out of a finalised round's team changes that round too)."""
+    from app.models.appraisal import AppraisalTeam, CouncilMember, TeamMember
+
+    if isinstance(obj, (AppraisalTeam, CouncilMember)):
+        return _stored_and_new(obj, "round")
+    if isinstance(obj, TeamMember):
+        return [r for team in _stored_and_new(obj, "team") for r in _stored_and_new(team, "round")]
+    return []
+
+
+def membership_decision(obj):
+    """May the membership row `obj` (team, team member, council member) be written now? Not
+    once its round is finalised or published: the appraisal minutes read their signers from
+    the membership, so a change would rewrite signed minutes without the logged reopen."""
+    # A form's new row is not in the session yet: reading its team's round must not flush it.
+    linked = [obj, getattr(obj, "team", None), getattr(obj, "round", None)]
+    session = next((object_session(x) for x in linked if x is not None and object_session(x)), None)
+    with session.no_autoflush if session is not None else nullcontext():
+        rounds = membership_rounds(obj)
+    for round_ in rounds:
+        if not (decision := frozen_decision(round_)):
+            return decision
+    return ALLOW
 
 
 def member_problems(session, member):

@@ -79,6 +79,20 @@ def window_open(round_, window, unit_id, now=None):
     return ALLOW
 
 
+def appraisal_work_over(round_, unit_id, now=None):
+    """Is the appraisal work on `unit_id` over at `now`: its appraisal window and then its
+    supplement window (an unset one counts as over) both past their deadline for the unit,
+    extensions and reopenings included? False before the appraisal window opens."""
+    now = now or utcnow()
+    for window in (WINDOW_APPRAISAL, WINDOW_SUPPLEMENT):
+        end = deadline(round_, window, unit_id, now)
+        if end is None and window == WINDOW_SUPPLEMENT:
+            continue  # no supplement window (nor reopening) set: nothing more to come
+        if end is None or now < end:
+            return False
+    return True
+
+
 def time_left(round_, window, unit_id, now=None):
     """Seconds until the deadline that applies (negative once past), or None if unset."""
     now = now or utcnow()
@@ -86,4 +100,12 @@ def time_left(round_, window, unit_id, now=None):
     return None if end is None else (end - now).total_seconds()
 
 
-__all__ = ["Decision", "bounds", "deadline", "grant_until", "time_left", "window_open"]
+__all__ = [
+    "Decision",
+    "appraisal_work_over",
+    "bounds",
+    "deadline",
+    "grant_until",
+    "time_left",
+    "window_open",
+]

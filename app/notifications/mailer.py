@@ -7,6 +7,7 @@ server takes them, with or without 8BITMIME/SMTPUTF8.
 import logging
 import smtplib
 import ssl
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
@@ -40,10 +41,23 @@ def _sender(mail):
     return formataddr((name or mail["app_name"], address or mail["sender"]))
 
 
+def encoded_subject(subject):
+    """`subject` as folded RFC 2047 encoded words, the spaces inside the words.
+
+    EmailMessage's own folding (Python 3.11) splits a long non-ASCII subject into encoded
+    words and can drop the space between two of them ("của Đợt" arrives as "củaĐợt").
+    email.header encodes the spaces too; set_raw keeps its lines, which fit in 78 characters,
+    so the policy does not fold them again."""
+    # One line: a line break typed in a round's name must not start a header of its own.
+    subject = " ".join(str(subject).splitlines())
+    charset = "us-ascii" if subject.isascii() else "utf-8"  # plain text when it can be
+    return Header(subject, charset, header_name="Subject").encode()
+
+
 def build(composed, mail):
     """The EmailMessage of a Composed message."""
     message = EmailMessage()
-    message["Subject"] = composed.subject
+    message.set_raw("Subject", encoded_subject(composed.subject))
     message["From"] = _sender(mail)
     message["To"] = formataddr((composed.to.name, composed.to.email))
     message["Date"] = formatdate(localtime=False)

@@ -1,6 +1,7 @@
 """The appraisal values of every score line as a FAB list (Kết quả thẩm định), with the bulk
-actions approve, return (with a comment), request a supplement (the council, with a reason)
-and lock (the round's phase lock).
+actions approve, approve the whole field or the whole unit of the selected lines (as the
+sheet does), return (with a comment), request a supplement (the council, with a reason) and
+lock (the round's phase lock).
 
 Every action re-checks each selected row with the policy (guarded_action: FAB actions skip the
 list's base filters, so a forged row id is refused here) and hands the rest to the domain
@@ -163,6 +164,52 @@ class AppraisalLineView(AppModelView):
             [(common.line_label(line), reason) for line, reason in report.skipped],
         )  # fmt: skip
 
+    @action("approve_field", _l("Approve the whole field"), _l("Approve every line ready for "
+            "approval in the field of each selected line, for that line's unit? Approved "
+            "scores are frozen."), "fa-check-square-o", single=False)  # fmt: skip
+    @guarded_action(policy.VIEW)
+    def approve_field(self, items):
+        # One run per (unit, field) selected: the sheet's "approve the field" for each.
+        fields = {}
+        for line in common.load_lines([item.id for item in items]):
+            field = _field_of(line.criterion)
+            fields.setdefault((line.assessment_id, field.id), (line.assessment, field))
+        runs = [lambda a=a, f=f: approval.approve_field(db.session, a, f, g.user)
+                for a, f in fields.values()]  # fmt: skip
+        return self._approve_all(runs)
+
+    @action("approve_unit", _l("Approve the whole unit"), _l("Approve every line ready for "
+            "approval of the unit of each selected line? Approved scores are frozen."),
+            "fa-check-square", single=False)  # fmt: skip
+    @guarded_action(policy.VIEW)
+    def approve_unit(self, items):
+        assessments = {line.assessment_id: line.assessment
+                       for line in common.load_lines([item.id for item in items])}  # fmt: skip
+        runs = [lambda a=a: approval.approve_unit(db.session, a, g.user)
+                for a in assessments.values()]  # fmt: skip
+        return self._approve_all(runs)
+
+    def _approve_all(self, runs):
+        """Run the domain's bulk approvals, commit once, say what was approved and why the
+        rest was not."""
+        approved, refused = 0, []
+        try:
+            for run in runs:
+                report = run()
+                approved += len(report.approved)
+                # Labelled before the commit expires the lines (no reload per line).
+                refused += [(common.line_label(line), why) for line, why in report.skipped]
+            db.session.commit()
+        except (DomainError, SQLAlchemyError):
+            db.session.rollback()
+            flash(_saving_failed(), "danger")
+            return None
+        if not approved and not refused:
+            flash(_("No line of the chosen fields or units is waiting for approval."), "info")
+            return None
+        common.flash_outcome(_("%(count)s lines approved"), approved, refused)
+        return None
+
     @action("return_line", _l("Return to the team"), "", "fa-undo", single=False)
     @guarded_action(policy.VIEW)
     def return_line(self, items):
@@ -236,6 +283,13 @@ class AppraisalLineView(AppModelView):
             return common.action_form(self, name, rows, text=text, errors=[_saving_failed()],
                                       **form)  # fmt: skip
         common.flash_outcome(done, applied, refused)
+
+
+def _field_of(criterion):
+    """The field (the root of the criteria tree) a criterion lies in."""
+    while criterion.parent is not None:
+        criterion = criterion.parent
+    return criterion
 
 
 def _saving_failed():

@@ -5,7 +5,6 @@ columns, the policy's scope (a row out of scope answers 404), every write throug
 import pytest
 
 from app.models import Assignment
-from tests.api.test_catalogue_api import token
 from tests.web.appraisal_web import set_windows
 from tests.web.test_scoring_views import vi
 
@@ -22,17 +21,6 @@ REQUEST_COLUMNS = {
     "id", "round_id", "score_line_id", "reason", "status", "requested_by_id", "requested_at",
     "response", "responded_by_id", "responded_at", "closed_at",
 }  # fmt: skip
-
-
-@pytest.fixture()
-def api(web, app):
-    client = app.test_client()
-
-    def call(method, url, who, **kwargs):
-        headers = token(client, web.world.users[who].username)
-        return getattr(client, method)(f"/api/v1/{url}", headers=headers, **kwargs)
-
-    return call
 
 
 def _line_url(web, unit, code):

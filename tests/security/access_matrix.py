@@ -144,6 +144,8 @@ APPRAISAL_ACTIONS = actions({
     "return_line": rows("line@P:1.2", who(TL), NOBODY),
     "request_supplement": rows("line@P:2.1", who(CO), NOBODY),
     "lock_phase": rows("line@P:1.2", ORGANISER, ORGANISER),
+    "approve_field": rows("line@P:1.2", who(TL), NOBODY),
+    "approve_unit": rows("line@P:1.2", who(TL), NOBODY),
 })  # fmt: skip
 REQUEST_ACTIONS = actions({"respond": rows("request@P", UNIT, NOBODY)})
 COUNCIL_ACTIONS = actions({"verify": rows("round@P", who(CO), NOBODY),
@@ -339,6 +341,22 @@ TABLE = {
     "SupplementRequestApi.get_list": page(STAFF), "SupplementRequestApi.get": REQUEST,
     "SupplementRequestApi.post": page(who(AD, CO)),
     "SupplementRequestApi.put": rows("request@P", UNIT, NOBODY),
+    "RoundApi.lock_phase": ROUND_WRITE, "RoundApi.unlock_phase": ROUND_WRITE,
+    "AppraisalTeamApi.get_list": page(APPRAISAL_SIDE), "AppraisalTeamApi.get": TEAM_SHOW,
+    "AppraisalTeamApi.post": ORGANISER_PAGE, "AppraisalTeamApi.put": TEAM_WRITE,
+    "AppraisalTeamApi.delete": TEAM_WRITE,
+    "TeamMemberApi.get_list": page(APPRAISAL_SIDE), "TeamMemberApi.get": MEMBER_SHOW,
+    "TeamMemberApi.post": ORGANISER_PAGE, "TeamMemberApi.put": MEMBER_WRITE,
+    "TeamMemberApi.delete": MEMBER_WRITE,
+    "CouncilMemberApi.get_list": page(COUNCIL_SIDE), "CouncilMemberApi.get": COUNCIL_SHOW,
+    "CouncilMemberApi.post": ORGANISER_PAGE, "CouncilMemberApi.put": COUNCIL_WRITE,
+    "CouncilMemberApi.delete": COUNCIL_WRITE,
+    # The sheet's approval of a field or a unit, and the council's verification, over REST.
+    "AppraisalApprovalApi.approve_field": rows("assessment@P", who(TL), NOBODY),
+    "AppraisalApprovalApi.approve_unit": rows("assessment@P", who(TL), NOBODY),
+    "CouncilRoundApi.verify": COUNCIL_ACTIONS.actions["verify"],
+    "CouncilRoundApi.finalise": COUNCIL_ACTIONS.actions["finalise"],
+    "CouncilRoundApi.reopen": COUNCIL_ACTIONS.actions["reopen"],
     "OpenApi.get": ADMIN_PAGE, "MenuApi.get_menu_data": ADMIN_PAGE,  # FAB's SPA menu: unused
     "SecurityApi.login": page(EVERYONE), "SecurityApi.refresh": page(NOBODY),
     # Logging in and out, one's own account, the home page.

@@ -45,6 +45,18 @@ PAYLOADS = {
         "json": {"score_line_id": w.lines[("P", "A", "2.1")], "reason": "Bổ sung qua API"}
     },
     "SupplementRequestApi.put": lambda w, ids: {"json": {"response": "Đơn vị trả lời"}},
+    "AppraisalApprovalApi.approve_field": lambda w, ids: {"json": {"criterion_id": w.crit["1"]}},
+    "CouncilRoundApi.reopen": lambda w, ids: {"json": {"reason": "Mở lại để thẩm định lại"}},
+    "AppraisalTeamApi.post": lambda w, ids: {"json": {"round": w.p, "name": "Tổ ma trận"}},
+    "AppraisalTeamApi.put": lambda w, ids: {"json": {"name": "Tổ ma trận đổi tên"}},
+    "TeamMemberApi.post": lambda w, ids: {
+        "json": {"team": w.teams[0], "user": w.users[roles.VIEWER], "role": "support"}
+    },
+    "TeamMemberApi.put": lambda w, ids: {"json": {"role": "appraiser"}},
+    "CouncilMemberApi.post": lambda w, ids: {
+        "json": {"round": w.p, "user": w.users[roles.VIEWER], "position": "Ủy viên"}
+    },
+    "CouncilMemberApi.put": lambda w, ids: {"json": {"position": "Phó Chủ tịch"}},
     "RoleApi.add_role_permissions": lambda w, ids: {"json": {"permission_view_menu_ids": [1]}},
     "RoleApi.update_role_groups": lambda w, ids: {"json": {"group_ids": []}},
     "RoleApi.update_role_users": lambda w, ids: {"json": {"user_ids": []}},

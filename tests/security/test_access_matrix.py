@@ -204,6 +204,7 @@ ACCEPTED = [
     ("AppraisalLineView.action_post", "return_line", roles.TEAM_LEADER, "line@P:1.3.1"),
     ("AssignmentView.action_post", "unassign", roles.TEAM_LEADER),
     ("UnitApi.put", None, roles.ORGANISER),
+    ("AppraisalTeamApi.put", None, roles.ORGANISER),
 ]
 
 

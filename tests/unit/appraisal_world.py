@@ -308,13 +308,15 @@ def world(test_engine, people):
 
 
 def assign(world, code, kind, member, units=("A",), actor="leader", team=None):
-    """Apply an assignment through the domain and commit."""
+    """Apply an assignment through the domain and commit: inside the world's appraisal window,
+    or at the real clock when a test moved the windows around now (tests/web/appraisal_web)."""
     from app.domain.assignment import apply_assignment
 
     unit_ids = [world.units[f"T4-XA-{u}"].id for u in units]
+    now = DURING_APPRAISAL if world.round.appraisal_start == APPRAISAL[0] else None
     plan = apply_assignment(
         world.s, world.round, team or world.team, unit_ids, world.crit[code],
-        world.users[member], kind, world.users[actor], now=DURING_APPRAISAL,
+        world.users[member], kind, world.users[actor], now=now,
     )  # fmt: skip
     world.s.commit()
     return plan

@@ -2,14 +2,29 @@
 and appraisers see the units they are assigned, team leaders their rounds' units, the council,
 organiser and admin everything; unit accounts as before."""
 
+from itertools import product
+
 import pytest
 
 from app.domain import policy
 from app.domain import supplement as sup
-from app.models import Assessment, Assignment, Evidence, ScoreLine, SupplementRequest
+from app.models import (
+    AppraisalTeam,
+    Assessment,
+    Assignment,
+    CouncilMember,
+    Evidence,
+    Round,
+    ScoreLine,
+    SupplementRequest,
+    TeamMember,
+)
+from app.models.rounds import PHASE_FINALISED, PHASE_PUBLISHED
 from tests.unit.appraisal_world import (
     DURING_APPRAISAL,
+    TEAM1,
     assign,
+    vietnamese,
 )
 from tests.unit.test_supplement import approve_everything
 
@@ -123,3 +138,42 @@ def test_a_new_assignment_from_a_generic_form_meets_every_rule_of_the_plan(world
     assert allowed
     assert not refused and "nobody appraises their own unit" in refused.reason
     assert not by_admin and "Only the leader" in by_admin.reason
+
+
+FROZEN = {
+    PHASE_FINALISED: "The round has been finalised by the council: nothing can be changed until "
+    "it is reopened.",
+    PHASE_PUBLISHED: "The round's results have been published: nothing can be changed any more.",
+}
+
+
+@pytest.mark.parametrize("phase", [PHASE_FINALISED, PHASE_PUBLISHED])
+def test_teams_members_and_council_are_frozen_with_a_finalised_round(world, phase):
+    """The minutes read their signers from the membership: it changes only after a reopen."""
+    member = world.team.members[0]
+    council = world.s.query(CouncilMember).filter_by(round_id=world.round.id).one()
+    rows = (world.team, member, council)
+    for who in ("organiser", "admin"):
+        for row in rows:
+            assert policy.check(world.users[who], policy.EDIT, row), (who, row)
+            assert policy.check(world.users[who], policy.DELETE, row), (who, row)
+    world.round.phase = phase
+    world.s.commit()
+    for who in ("organiser", "admin"):
+        for row, action in product(rows, (policy.EDIT, policy.DELETE)):
+            decision = policy.check(world.users[who], action, row)
+            assert not decision and decision.reason == FROZEN[phase], (who, row, action)
+            vietnamese(decision.reason)
+        with world.s.no_autoflush:  # a form's new rows, not saved
+            new_member = TeamMember(team=world.team, user=world.users["support2"], role="support")
+            new_council = CouncilMember(round=world.round, user=world.users["council_outsider"])
+            new_team = AppraisalTeam(round=world.round, name="T4 Tổ thẩm định 3")
+            for row in (new_member, new_council, new_team):
+                assert not policy.check(world.users[who], policy.CREATE, row), (who, row)
+            # Moving a member out of the finalised round's team changes that round too.
+            other_round = Round(name="Đợt khác", year=2032, phase="appraisal")
+            member.team = AppraisalTeam(round=other_round, name="Tổ khác")
+            assert not policy.check(world.users[who], policy.EDIT, member)
+        world.s.rollback()
+    kept = sorted(m.user_id for m in world.fresh(world.team).members)
+    assert kept == sorted(world.users[k].id for k, _role in TEAM1)

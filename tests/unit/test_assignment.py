@@ -1,18 +1,28 @@
 """Step 1, assignment by the team leader: preview, apply all or nothing, conflicts of interest,
 overlaps (the most specific assignment wins), coverage. Domain level, no HTTP."""
 
+import datetime
+
 import pytest
 from sqlalchemy import event
 
 from app.domain import assignment as asg
 from app.domain.errors import DomainError
-from app.models import Assignment
+from app.models import Assignment, WindowGrant
 from app.models.rounds import PHASE_FINALISED
 from tests.unit.appraisal_world import (
+    APPRAISAL,
+    DURING_APPRAISAL,
     SCORED,
+    SELF,
+    SUPPLEMENT,
     assign,
     vietnamese,
 )
+
+MINUTE = datetime.timedelta(minutes=1)
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
 
 
 def _plan(world, code, kind, member, units=("A",), actor="leader", team=None):
@@ -239,3 +249,70 @@ def test_nothing_is_assigned_without_units(world):
         "support", world.users["leader"],
     )  # fmt: skip
     assert plan.problems == ["Choose at least one unit."]
+
+
+# --- the windows: assignments freeze once the unit's appraisal work is over ---------------------
+
+WORK_OVER = (
+    "The appraisal and supplement windows are over for this unit: its assignments can no longer "
+    "change."
+)
+
+
+def _plan_at(world, now, units=("A", "B"), code="1"):
+    unit_ids = [world.units[f"T4-XA-{u}"].id for u in units]
+    return asg.plan_assignment(
+        world.s, world.round, world.team, unit_ids, world.crit[code], world.users["support"],
+        "support", world.users["leader"], now,
+    )  # fmt: skip
+
+
+def test_the_leader_assigns_before_the_appraisal_window_and_until_the_supplement_ends(world):
+    # Before the appraisal window opens (preparing), inside it, between the two windows, and in
+    # the supplement window's last minute.
+    for now in (SELF[0], APPRAISAL[0] - MINUTE, DURING_APPRAISAL, APPRAISAL[1] + DAY,
+                SUPPLEMENT[1] - MINUTE):  # fmt: skip
+        assert _plan_at(world, now).ok, now
+
+
+def test_once_both_windows_are_over_assignments_are_refused_and_nothing_changes(world):
+    assign(world, "1", "support", "support")  # unit A, during the appraisal
+    before = [(a.id, a.user_id, a.criterion_id) for a in _rows(world)]
+    plan = _plan_at(world, SUPPLEMENT[1])
+    assert not plan.ok
+    assert plan.refusals == [f"Xã Thử A: {WORK_OVER}", f"Xã Thử B: {WORK_OVER}"]
+    with pytest.raises(DomainError) as refused:
+        asg.apply_assignment(world.s, world.round, world.team, [world.b.id], world.crit["2"],
+                             world.users["support"], "support", world.users["leader"],
+                             SUPPLEMENT[1])  # fmt: skip
+    assert refused.value.errors == [f"Xã Thử B: {WORK_OVER}"]
+    world.s.rollback()
+    row = _rows(world)[0]
+    assert asg.edit_decision(world.users["leader"], row, SUPPLEMENT[1]).reason == WORK_OVER
+    with pytest.raises(DomainError, match="windows are over for this unit"):
+        asg.remove_assignment(world.s, row, world.users["leader"], SUPPLEMENT[1])
+    world.s.rollback()
+    # A generic form's new row is refused the same way.
+    new = Assignment(round=world.round, team=world.team, unit=world.b, criterion=world.crit["2"],
+                     user=world.users["support"], kind="support")  # fmt: skip
+    assert asg.edit_decision(world.users["leader"], new, SUPPLEMENT[1]).reason == WORK_OVER
+    world.s.rollback()
+    assert [(a.id, a.user_id, a.criterion_id) for a in _rows(world)] == before
+
+
+def test_an_extension_for_one_unit_keeps_its_assignments_open(world):
+    grant = WindowGrant(round_id=world.round.id, unit_id=world.a.id, window="supplement",
+                        until=SUPPLEMENT[1] + 2 * DAY, reason="Gia hạn bổ sung")  # fmt: skip
+    world.s.add(grant)
+    world.s.commit()
+    plan = _plan_at(world, SUPPLEMENT[1] + DAY)
+    assert [u.ok for u in plan.units] == [True, False]  # A extended, B over
+    assert not _plan_at(world, SUPPLEMENT[1] + 2 * DAY, units=("A",)).ok
+    # Without a supplement window, the appraisal window's end (or its extension) closes it.
+    world.s.delete(grant)
+    world.round.supplement_start = world.round.supplement_end = None
+    world.s.add(WindowGrant(round_id=world.round.id, unit_id=world.b.id, window="appraisal",
+                            until=APPRAISAL[1] + DAY, reason="Gia hạn thẩm định"))  # fmt: skip
+    world.s.commit()
+    plan = _plan_at(world, APPRAISAL[1] + HOUR)
+    assert [u.ok for u in plan.units] == [False, True]  # B extended, A over

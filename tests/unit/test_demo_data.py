@@ -249,3 +249,28 @@ def test_team_and_council():
         assert BY_CODE[ACCOUNTS[name]["unit"]]["type"] != demo_units.COMMUNE_TYPE
     for name, position in people.COUNCIL:
         assert roles.COUNCIL in ACCOUNTS[name]["roles"] and position
+
+
+def test_the_departments_round_never_has_the_team_work_on_its_own_departments():
+    """Nobody appraises their own unit: the departments the demo assigns, scores, appraises and
+    approves are none of the team's (Sở Nội vụ, Sở Tư pháp, Sở Tài chính) nor below them."""
+    from app.demo import appraisal as demo_appraisal
+
+    own = {ACCOUNTS[name]["unit"] for name, _role in people.TEAM_MEMBERS}
+    worked = set(demo_appraisal.ASSIGNED_UNITS)
+    for steps in (demo_appraisal.SCORED, demo_appraisal.APPRAISED, demo_appraisal.APPROVED):
+        assert set(steps) <= worked
+    for code in worked:
+        chain, current = set(), code
+        while current is not None:
+            chain.add(current)
+            current = BY_CODE[current]["parent"]
+        assert chain.isdisjoint(own), code
+    # The leader still has appraised lines waiting for approval (README).
+    waiting = {
+        (unit, field)
+        for unit, fields in demo_appraisal.APPRAISED.items()
+        for field in fields
+        if field not in demo_appraisal.APPROVED.get(unit, ())
+    }
+    assert waiting

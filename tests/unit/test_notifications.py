@@ -21,8 +21,10 @@ from tests.smtp_server import SmtpServer
 from tests.unit.appraisal_world import (
     APPRAISAL,
     DURING_APPRAISAL,
+    DURING_SUPPLEMENT,
     GOOD_INPUT,
     SELF,
+    SUPPLEMENT,
     assign,
     staff_everything,
 )
@@ -372,3 +374,64 @@ def test_the_send_reminders_command(app, world, smtp):
     assert len(smtp.received) == 1
     bad = runner.invoke(args=["send-reminders", "--now", "10/10/2031"])
     assert bad.exit_code != 0 and "YYYY-MM-DD HH:MM" in bad.output
+
+
+def test_supplement_reminder_goes_to_the_units_with_open_requests(world, smtp, mail_events):
+    approve_everything(world)
+    council = world.users["council"]
+    for code in ("1.1", "1.2"):
+        sup.request_supplement(world.s, world.line("A", code), "Thiếu văn bản chứng minh",
+                               council, now=DURING_APPRAISAL)  # fmt: skip
+    world.s.commit()
+    # The unit answers 1.2; 1.1 stays open. Unit B has no request at all.
+    answered = sup.open_request(world.line("A", "1.2"), world.s)
+    sup.respond(world.s, answered, "Đã bổ sung quyết định", world.users["unit_leader"],
+                now=DURING_SUPPLEMENT)  # fmt: skip
+    world.s.commit()
+    smtp.received.clear()
+    end = SUPPLEMENT[1]
+    assert _run(world, end - 24 * HOUR - MINUTE).due == 0
+    _run(world, end - 24 * HOUR)
+    by_address = {_to(m)[0].split("@")[0]: m for m in smtp.messages()}
+    # The unit's leader for the open request; the team for the two lines being re-scored.
+    assert sorted(by_address) == ["t4.appraiser", "t4.leader", "t4.support", "t4.unit_leader"]
+    for message in by_address.values():
+        # Long enough to be folded into several encoded words: every space must survive.
+        assert message["Subject"] == (
+            "Còn 24 giờ: thời gian bổ sung của Đợt thử thẩm định 2031 kết thúc lúc 19/11/2031 17:00"
+        )
+    unit_text = _text(by_address["t4.unit_leader"])
+    assert unit_text.startswith("Kính gửi Thử Unit Leader,")
+    assert "Hạn chót thời gian bổ sung của Đợt thử thẩm định 2031 là 19/11/2031 17:00" in unit_text
+    assert (
+        "- Xã Thử A: 1 tiêu chí thành phần có yêu cầu bổ sung chưa được đơn vị trả lời\n"
+        f"  {_sheet(world, 'A')}"
+    ) in unit_text
+    assert "Xã Thử A: 2 tiêu chí thành phần chưa chấm điểm" in _text(by_address["t4.support"])
+    assert "Xã Thử B" not in "".join(_text(m) for m in by_address.values())
+    # Once: the next run finds it in the change log.
+    assert _run(world, end - 2 * HOUR).due == 0
+    assert len(smtp.received) == 4
+
+
+def test_a_long_vietnamese_subject_arrives_exactly_as_sent(app, smtp):
+    from app.notifications import mailer
+    from app.notifications.messages import Composed, Recipient
+
+    subject = (
+        "Còn 24 giờ: thời gian bổ sung của Đợt thẩm định Chỉ số cải cách hành chính năm 2031 "
+        "của Sở Nội vụ tỉnh Sông Lam kết thúc lúc 19/11/2031 17:00"
+    )
+    to = Recipient(None, "Nguyễn Thị Hằng", "hang@songlam.gov.vn")
+    composed = Composed("reminder", to, (), subject, "Nội dung", "<p>Nội dung</p>")
+    mail = mailer.settings(app.config)
+    assert mailer.send([mailer.build(composed, mail)], mail) == [None]
+    received = smtp.received[0]
+    assert smtp.messages()[0]["Subject"] == subject
+    assert all(len(line) <= 78 for line in received.raw.splitlines())  # folded, RFC 5322
+    # A line break typed in a name stays in the subject: it never starts a header.
+    composed.subject = "Đợt thử\nBcc: ai@example.com"
+    assert mailer.send([mailer.build(composed, mail)], mail) == [None]
+    injected = smtp.messages()[1]
+    assert injected["Subject"] == "Đợt thử Bcc: ai@example.com" and injected["Bcc"] is None
+    assert smtp.received[1].recipients == ["hang@songlam.gov.vn"]

@@ -8,6 +8,7 @@ query count, the demo's rounds (read only)."""
 import json
 import re
 
+from app.domain.clock import format_local
 from app.domain.evidence import store_bytes
 from app.domain.scoring import format_points
 from app.models import Assessment, Evidence, Round, Unit
@@ -272,3 +273,50 @@ def test_accounts_without_the_screen_are_sent_away(client_as):
     for user in ("canbo.xa", "xem"):
         response = client_as(user).get("/appraisal/")
         assert response.status_code in (302, 403), user
+
+
+CLOSED = "The %(window)s closed at %(end)s: nothing can be changed any more."
+
+
+def test_every_post_route_of_the_sheet_is_refused_outside_its_window(web):
+    web.approved_unit("A")
+    web.staff(("B",))
+    web.score(unit="B")
+    web.appraise(["1.1"], unit="B")
+    web.request("1.2", "A")  # A's 1.2 goes back to the supplement cycle
+    set_windows(web.world, "closed")
+    before_a, before_b = web.snapshot("A"), web.snapshot("B")
+    appraisal, supplement = vi("appraisal window"), vi("supplement window")
+    end = format_local(web.fresh(web.world.round).appraisal_end)
+    closed = vi(CLOSED, window=appraisal, end=end)
+    b11, b12 = web.line_id("B", "1.1"), web.line_id("B", "1.2")
+    for who, url, body in (
+        ("support", f"/appraisal/line/{b12}/support", {"value": "co", "comment": "Muộn"}),
+        ("appraiser", f"/appraisal/line/{b12}/appraise", {"accept": True}),
+        ("leader", f"/appraisal/line/{b11}/approve", {}),
+        ("leader", f"/appraisal/line/{b12}/return", {"comment": "Xem lại"}),
+    ):
+        refused = post(web.client(who), url, **body)
+        assert refused.status_code == 403, url
+        assert refused.json["error"] == closed and vietnamese(closed), url
+    leader, sheet_b = web.client("leader"), sheet_url(web, "B")
+    for url, body in (
+        (f"{sheet_b}/approve-field", {"criterion_id": web.world.crit["1"].id}),
+        (f"{sheet_b}/approve-unit", {}),
+    ):
+        refused = post(leader, url, **body)
+        assert refused.status_code == 422 and refused.json["skipped"], url
+        assert all(reason.endswith(f": {closed}") for reason in refused.json["skipped"]), url
+    # The requested line belongs to the supplement window: refused after it and before it.
+    a12 = f"/appraisal/line/{web.line_id('A', '1.2')}/support"
+    late = post(web.client("support"), a12, value="co", comment="Bổ sung")
+    end = format_local(web.fresh(web.world.round).supplement_end)
+    assert late.status_code == 403
+    assert late.json["error"] == vi(CLOSED, window=supplement, end=end)
+    set_windows(web.world, "appraisal")  # the supplement window has not opened yet
+    early = post(web.client("support"), a12, value="co", comment="Bổ sung")
+    start = format_local(web.fresh(web.world.round).supplement_start)
+    assert early.status_code == 403 and vietnamese(early.json["error"])
+    assert early.json["error"] == vi("The %(window)s opens at %(start)s.", window=supplement,
+                                     start=start)  # fmt: skip
+    assert web.snapshot("A") == before_a and web.snapshot("B") == before_b

@@ -2,9 +2,12 @@
 refusals with their reasons (conflict of interest, not the leader) with the choices kept, and
 the coverage view's counts. On the small round of tests/unit/appraisal_world.py (`web`)."""
 
+import datetime
+
 from app.models import Assignment
 from tests.web.appraisal_web import text_of
 from tests.web.test_appraisal_sheet import vietnamese
+from tests.web.test_scoring_views import vi
 
 FIELD_1_LINES = 4  # 1.1, 1.2, 1.3.1, 1.3.2 (no survey line in field 1)
 SCORED_LINES = 6  # every line of a unit but the survey's
@@ -112,3 +115,50 @@ def test_coverage_counts_what_is_still_unassigned_per_kind(web):
     assert counts("B") == {"support": SCORED_LINES, "appraiser": SCORED_LINES}
     page = client.get(url).data.decode()
     assert f"/appraisal/assign/?team={web.world.team.id}" in page.replace("&amp;", "&")
+
+
+WORK_OVER = (
+    "The appraisal and supplement windows are over for this unit: its assignments can no longer "
+    "change."
+)
+
+
+def test_assignment_writes_are_refused_once_both_windows_are_over(web, app):
+    """The screen, the list's "take back" action and the REST API, forged ids included."""
+    from tests.api.test_catalogue_api import token
+    from tests.web.appraisal_web import action, alerts, set_windows
+
+    web.staff(("A",))  # inside the appraisal window
+    set_windows(web.world, "closed")
+    before = assignments(web)
+    refused = vi(WORK_OVER)
+    leader = web.client("leader")
+    screen = leader.post("/appraisal/assign/apply", data=form(web, "B"))
+    assert screen.status_code == 422 and refused in text_of(screen)
+    row_ids = [a.id for a in web.world.s.query(Assignment).filter_by(round_id=web.world.round.id)]
+    taken = action(leader, "assignmentview", "unassign", row_ids[:1] + [999999999])
+    assert any(refused.rstrip(".") in message for message in alerts(taken))
+    client = app.test_client()
+    headers = token(client, web.world.users["leader"].username)
+    body = {
+        "round_id": web.world.round.id, "team_id": web.world.team.id,
+        "unit_ids": [web.world.b.id], "criterion_id": web.world.crit["1"].id,
+        "user_id": web.world.users["support"].id, "kind": "support",
+    }  # fmt: skip
+    created = client.post("/api/v1/assignment/", headers=headers, json=body)
+    assert created.status_code == 422 and any(refused in e for e in created.json["errors"])
+    deleted = client.delete(f"/api/v1/assignment/{row_ids[0]}", headers=headers)
+    assert deleted.status_code == 403 and deleted.json["message"] == refused
+    assert client.delete("/api/v1/assignment/999999999", headers=headers).status_code == 404
+    assert assignments(web) == before == 4
+
+
+def test_the_leader_prepares_assignments_before_the_appraisal_window_opens(web):
+    from app.domain.clock import utcnow
+    from app.models import Round
+
+    round_ = web.world.s.get(Round, web.world.round.id)
+    round_.appraisal_start = utcnow() + datetime.timedelta(days=1)  # self-assessment just over
+    web.world.s.commit()
+    applied = web.client("leader").post("/appraisal/assign/apply", data=form(web, "AB"))
+    assert applied.status_code == 302 and assignments(web) == 2

@@ -221,3 +221,72 @@ def test_every_appraisal_write_path_of_the_screens_is_refused_outside_its_window
     assert upload.status_code == 403 and closed in upload.json["error"]
     assert web.snapshot("A") == before_a and web.snapshot("B") == before_b
     assert [r.response for r in web.requests()] == [None]
+
+
+def _finalise(web):
+    from app.domain import verification
+
+    web.approved_unit("A")
+    web.approved_unit("B")
+    s, council = web.world.s, web.world.users["council"]
+    verification.verify_round(s, web.world.round, council)
+    verification.finalise_round(s, web.world.round, council)
+    s.commit()
+
+
+def _membership(web):
+    from app.models import AppraisalTeam, CouncilMember
+
+    s, round_id = web.world.s, web.world.round.id
+    s.expire_all()
+    teams = s.query(AppraisalTeam).filter_by(round_id=round_id).order_by(AppraisalTeam.id)
+    return (
+        [(t.id, t.name) for t in teams],
+        sorted((m.id, m.team_id, m.user_id, m.role) for t in teams for m in t.members),
+        sorted(
+            (c.id, c.user_id, c.position)
+            for c in s.query(CouncilMember).filter_by(round_id=round_id)
+        ),  # fmt: skip
+    )
+
+
+def test_teams_and_council_cannot_change_once_the_round_is_finalised(web, app):
+    """The minutes' signers are read from the membership: frozen until a logged reopen."""
+    from app.models import CouncilMember
+    from tests.api.test_catalogue_api import token
+
+    _finalise(web)
+    before = _membership(web)
+    frozen = vi("The round has been finalised by the council: nothing can be changed until it "
+                "is reopened.")  # fmt: skip
+    organiser, team = web.client("organiser"), web.world.team
+    member = next(m for m in team.members if m.role == "support")
+    council = web.world.s.query(CouncilMember).filter_by(round_id=web.world.round.id).one()
+    pages = [
+        organiser.post(f"/teammemberview/edit/{member.id}",
+                       data={"team": team.id, "user": member.user_id, "role": "appraiser"}),
+        organiser.post("/teammemberview/add", data={"team": team.id, "role": "support",
+                       "user": web.world.users["support2"].id}),
+        organiser.post(f"/teammemberview/delete/{member.id}", follow_redirects=True),
+        organiser.post(f"/councilmemberview/edit/{council.id}",
+                       data={"round": web.world.round.id, "user": council.user_id,
+                             "position": "Chủ tịch"}),
+        organiser.post(f"/councilmemberview/delete/{council.id}", follow_redirects=True),
+        organiser.post(f"/appraisalteamview/edit/{team.id}",
+                       data={"round": web.world.round.id, "name": "Tổ đổi tên"}),
+    ]  # fmt: skip
+    for page in pages:
+        assert page.status_code == 200 and frozen.rstrip(".") in text_of(page)
+    client = app.test_client()
+    headers = token(client, web.world.users["organiser"].username)
+    for method, url, body in (
+        ("put", f"team_member/{member.id}", {"role": "appraiser"}),
+        ("delete", f"team_member/{member.id}", None),
+        ("post", "team_member/", {"team": team.id, "user": web.world.users["support2"].id,
+                                  "role": "support"}),
+        ("delete", f"council_member/{council.id}", None),
+        ("put", f"appraisal_team/{team.id}", {"name": "Tổ đổi tên"}),
+    ):  # fmt: skip
+        answer = getattr(client, method)(f"/api/v1/{url}", headers=headers, json=body)
+        assert answer.status_code in (403, 422) and frozen in answer.json["message"], url
+    assert _membership(web) == before

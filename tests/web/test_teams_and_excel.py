@@ -4,12 +4,32 @@ import io
 
 import openpyxl
 
-from app.models import AppraisalTeam, AppUser, Criterion, Framework, GradeBand, Round, TeamMember
+from app.models import (
+    AppraisalTeam,
+    AppUser,
+    CouncilMember,
+    Criterion,
+    Framework,
+    GradeBand,
+    Round,
+    TeamMember,
+)
 from tests.helpers import one, page_text
 
 
+def _open_round(session):
+    """A demo round still being worked on: a finalised or published round's membership is
+    frozen (app/domain/rounds.membership_decision)."""
+    return (
+        session.query(Round)
+        .filter(Round.phase.notin_(("draft", "finalised", "published")))
+        .order_by(Round.id)
+        .first()
+    )
+
+
 def test_team_member_twice_is_refused(session, organiser_client):
-    team = session.query(AppraisalTeam).first()
+    team = session.query(AppraisalTeam).filter_by(round_id=_open_round(session).id).first()
     member = team.members[0]
     response = organiser_client.post(
         "/teammemberview/add", data={"team": team.id, "user": member.user_id, "role": "support"}
@@ -20,7 +40,7 @@ def test_team_member_twice_is_refused(session, organiser_client):
 
 
 def test_organiser_adds_a_council_member(session, organiser_client):
-    round_ = session.query(Round).first()
+    round_ = _open_round(session)
     viewer = one(session, AppUser, username="xem")
     response = organiser_client.post(
         "/councilmemberview/add",
@@ -28,6 +48,9 @@ def test_organiser_adds_a_council_member(session, organiser_client):
     )
     assert response.status_code == 302
     assert "Ủy viên" in page_text(organiser_client.get("/councilmemberview/list/"))
+    # The demo round stays as the other tests know it.
+    session.query(CouncilMember).filter_by(round_id=round_.id, user_id=viewer.id).delete()
+    session.commit()
 
 
 def test_grade_band_over_100_refused(session, organiser_client):
