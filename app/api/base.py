@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.api import schema_messages
 from app.domain import policy
 from app.extensions import db
 from app.security import roles
@@ -71,6 +72,10 @@ class RefusalMixin:
             db.session.rollback()
             message = refusal.messages[0] if len(refusal.messages) == 1 else refusal.messages
             return self.response(refusal.status, message=message)
+
+    def response_422(self, message=None):
+        # FAB answers marshmallow's English messages as they are: translated here.
+        return super().response_422(message=schema_messages.translated(message))
 
     def post_headless(self):
         return self._refusable(super().post_headless)
