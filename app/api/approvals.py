@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import api_answers as answers
 from app.api.domain_api import whole
+from app.api.plain_answers import PlainAnswers
 from app.domain import approval, policy
 from app.extensions import db
 from app.models import Assessment, Criterion
@@ -54,7 +55,7 @@ def _spec(summary, body):
     return operation
 
 
-class AppraisalApprovalApi(BaseApi):
+class AppraisalApprovalApi(PlainAnswers, BaseApi):
     """The leader's approval of a whole field or a whole unit (the appraisal sheet's)."""
 
     resource_name = "appraisal_sheet"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api import schema_messages
+from app.api.plain_answers import PlainAnswers, ScreenTitles
 from app.domain import policy
 from app.extensions import db
 from app.security import roles
@@ -62,7 +62,7 @@ def interface(model):
     return ApiInterface(model, db.session)
 
 
-class RefusalMixin:
+class RefusalMixin(PlainAnswers):
     """A RefusedError raised anywhere in a write (policy, domain, database) is the answer."""
 
     def _refusable(self, func, *args, **kwargs):
@@ -72,10 +72,6 @@ class RefusalMixin:
             db.session.rollback()
             message = refusal.messages[0] if len(refusal.messages) == 1 else refusal.messages
             return self.response(refusal.status, message=message)
-
-    def response_422(self, message=None):
-        # FAB answers marshmallow's English messages as they are: translated here.
-        return super().response_422(message=schema_messages.translated(message))
 
     def post_headless(self):
         return self._refusable(super().post_headless)
@@ -87,7 +83,7 @@ class RefusalMixin:
         return self._refusable(super().delete_headless, pk)
 
 
-class AppModelApi(RefusalMixin, ModelRestApi):
+class AppModelApi(RefusalMixin, ScreenTitles, ModelRestApi):
     """Columns must be listed by each subclass; unset lists expose only the id."""
 
     method_permission_name = roles.METHOD_PERMISSIONS

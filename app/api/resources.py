@@ -19,6 +19,7 @@ class UnitTypeApi(AppModelApi):
     resource_name = "unit_type"
     class_permission_name = roles.UNIT_TYPES
     datamodel = interface(UnitType)
+    screen = UnitTypeView
     list_columns = show_columns = ["id", "code", "name"]
     add_columns = edit_columns = ["code", "name"]
     search_columns = order_columns = ["code", "name"]
@@ -35,6 +36,7 @@ class UnitApi(AppModelApi):
     resource_name = "unit"
     class_permission_name = roles.UNITS
     datamodel = interface(Unit)
+    screen = UnitView
     list_columns = show_columns = [
         "id", "code", "name", "unit_type_id", "parent_id", "successor_id", "active",
     ]  # fmt: skip
@@ -55,6 +57,7 @@ class FrameworkApi(AppModelApi):
     resource_name = "framework"
     class_permission_name = roles.FRAMEWORKS
     datamodel = interface(Framework)
+    screen = FrameworkView
     list_columns = show_columns = [
         "id", "code", "name", "year", "unit_type_id", "legal_basis", "max_points", "frozen",
     ]  # fmt: skip
@@ -74,6 +77,7 @@ class CriterionApi(AppModelApi):
     resource_name = "criterion"
     class_permission_name = roles.CRITERIA
     datamodel = interface(Criterion)
+    screen = CriterionView
     list_columns = show_columns = [
         "id", "framework_id", "parent_id", "code", "title", "max_points", "rule", "step",
         "per_occurrence", "floor", "allow_not_applicable", "evidence_required", "guidance",
@@ -100,6 +104,7 @@ class RoundApi(RoundLockMixin, AppModelApi):
     resource_name = "round"
     class_permission_name = roles.ROUNDS
     datamodel = interface(Round)
+    screen = RoundView
     list_columns = show_columns = [
         "id", "name", "year", "framework_id", "organiser_unit_id", "phase", "locked",
         "self_start", "self_end", "appraisal_start", "appraisal_end", "supplement_start",

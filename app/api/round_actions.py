@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import api_answers as answers
 from app.api.base import NOT_SAVED
+from app.api.plain_answers import PlainAnswers
 from app.domain import policy, verification
 from app.domain import rounds as rounds_domain
 from app.domain.errors import DomainError
@@ -114,7 +115,7 @@ _REASON = {
 }
 
 
-class CouncilRoundApi(BaseApi):
+class CouncilRoundApi(PlainAnswers, BaseApi):
     """The council's verification of a round (the FAB list CouncilRoundView's actions)."""
 
     resource_name = "council_round"

@@ -1,9 +1,10 @@
-"""Marshmallow's validation messages in the REST answers (422), in the user's language.
+"""The English messages of REST answers (400, 422), in the user's language.
 
 FAB loads a POST or PUT body with marshmallow and answers its messages as they are: English
-("Not a valid number.", "Missing data for required field."). The messages below are
-marshmallow's defaults for the fields and validators FAB's schemas use; the others (already
-ours, already translated) pass unchanged."""
+("Not a valid number.", "Missing data for required field."); so are FAB's own answers to a
+bad query ("Invalid order by column: x"). The messages below are those of marshmallow's
+fields and validators FAB's schemas use, and FAB's; the others (already ours, already
+translated) pass unchanged."""
 
 import re
 
@@ -37,10 +38,17 @@ FIXED = {
     N_("Not a valid mapping type."),
     N_("Not a valid email address."),
     N_("Not a valid URL."),
+    N_("Not a valid rison argument"),
+    N_("Not a valid rison/json argument"),
+    N_("Request is not JSON"),
 }
 
 # Messages marshmallow fills in: (its wording as a pattern, our msgid with the same values).
 FILLED = [
+    (re.compile(r"Invalid order by column: (?P<column>.+)"),
+     N_("The list cannot be sorted by %(column)s.")),
+    (re.compile(r"Filter column: (?P<column>.+) not allowed to filter"),
+     N_("The list cannot be filtered by %(column)s.")),
     (re.compile(r"Longer than maximum length (?P<max>\d+)\."),
      N_("Longer than maximum length %(max)s.")),
     (re.compile(r"Shorter than minimum length (?P<min>\d+)\."),

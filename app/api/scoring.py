@@ -34,6 +34,7 @@ class AssessmentApi(AppModelApi):
     resource_name = "assessment"
     class_permission_name = roles.ASSESSMENTS
     datamodel = interface(Assessment)
+    screen = AssessmentView
     include_route_methods = READ
     label_columns = {
         "round_id": _l("Assessment round"),
@@ -53,6 +54,7 @@ class ScoreLineApi(AppModelApi):
     resource_name = "score_line"
     class_permission_name = roles.SCORE_LINES
     datamodel = interface(ScoreLine)
+    screen = ScoreLineView
     include_route_methods = READ | {"put"}
     label_columns = {
         **{k: v for k, v in ScoreLineView.label_columns.items() if not k.endswith("_id")},

@@ -32,6 +32,7 @@ class AppraisalTeamApi(AppModelApi):
     resource_name = "appraisal_team"
     class_permission_name = roles.TEAMS
     datamodel = interface(AppraisalTeam)
+    screen = AppraisalTeamView
     include_route_methods = CRUD
     label_columns = dict(AppraisalTeamView.label_columns)
     list_columns = show_columns = ["id", "round_id", "name"]
@@ -39,11 +40,15 @@ class AppraisalTeamApi(AppModelApi):
     search_columns = ["round", "name"]
     order_columns = ["id", "name"]
 
+    def item_problems(self, item, creating):
+        return rounds_domain.team_problems(db.session, item)
+
 
 class TeamMemberApi(AppModelApi):
     resource_name = "team_member"
     class_permission_name = roles.TEAMS
     datamodel = interface(TeamMember)
+    screen = TeamMemberView
     include_route_methods = CRUD
     label_columns = dict(TeamMemberView.label_columns)
     list_columns = show_columns = ["id", "team_id", "user_id", "role"]
@@ -60,12 +65,16 @@ class CouncilMemberApi(AppModelApi):
     resource_name = "council_member"
     class_permission_name = roles.COUNCIL_MEMBERS
     datamodel = interface(CouncilMember)
+    screen = CouncilMemberView
     include_route_methods = CRUD
     label_columns = dict(CouncilMemberView.label_columns)
     list_columns = show_columns = ["id", "round_id", "user_id", "position"]
     add_columns = edit_columns = ["round", "user", "position"]
     search_columns = ["round", "user"]
     order_columns = ["id", "position"]
+
+    def item_problems(self, item, creating):
+        return rounds_domain.council_member_problems(db.session, item)
 
 
 TEAM_APIS = [AppraisalTeamApi, TeamMemberApi, CouncilMemberApi]

@@ -38,6 +38,7 @@ from app.domain.clock import utcnow
 from app.domain.conflict import own_unit_decision
 from app.domain.decision import ALLOW, deny
 from app.domain.errors import DomainError
+from app.domain.membership import may_take, member_role
 from app.domain.round_state import enter_appraisal, writable_decision
 from app.domain.scoring import format_points, rule_of, score
 from app.domain.windows import deadline, window_open
@@ -104,8 +105,22 @@ def _holder_decision(session, user, line, kind, held=None):
         if kind == ASSIGN_SUPPORT:
             return deny(_("This line is not assigned to you for scoring."))
         return deny(_("This line is not assigned to you for appraisal."))
+    # The assignment outlives the membership: a member taken off the team, or moved to a
+    # role that may not take this kind of work, no longer holds the line.
+    if not may_take(member_role(session, holder.team_id, user), kind):
+        return deny(
+            _(
+                "You are no longer a member of %(team)s with a role that may take this work: "
+                "ask its leader to reassign the line.",
+                team=_team_name(holder),
+            )
+        )
     # Assignment refuses it, but a member may have moved to the unit since: checked again.
     return own_unit_decision(user, line.assessment.unit)
+
+
+def _team_name(holder):
+    return holder.team.name if holder.team is not None else ""
 
 
 def common_decision(line):

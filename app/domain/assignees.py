@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import selectinload
 
-from app.models.appraisal import ASSIGN_APPRAISER, ASSIGN_SUPPORT, Assignment
+from app.domain.membership import may_take
+from app.models.appraisal import ASSIGN_APPRAISER, ASSIGN_SUPPORT, Assignment, TeamMember
 from app.models.criteria import RULE_SURVEY, Criterion
 from app.models.scoring import Assessment, ScoreLine
 from app.models.units import Unit
@@ -109,24 +110,19 @@ def assignees_for(session, round_, unit_ids=None):
     }
 
 
-def _covered(codes, code):
-    """Does an assignment at `code` or above it exist (`codes`: the assigned roots)?"""
-    while code not in codes:
-        if "." not in code:
-            return False
-        code = code.rsplit(".", 1)[0]
-    return True
-
-
 def coverage(session, round_, unit_ids=None):
     """[CoverageGap] of every non-survey leaf line of the round still without a support
     member and/or an appraiser, by unit then framework order. Two set-based queries (the
     round's assigned roots, its lines), then the sheets' resolution in memory: a whole
     province (170 units x 140 lines) takes a fraction of a second."""
-    roots = defaultdict(set)  # (unit id, kind) -> {assigned criterion codes}
+    roots = defaultdict(dict)  # (unit id, kind) -> {assigned criterion code: still held?}
     assigned = (
-        session.query(Assignment.unit_id, Assignment.kind, Criterion.code)
+        session.query(Assignment.unit_id, Assignment.kind, Criterion.code, TeamMember.role)
         .join(Criterion, Assignment.criterion_id == Criterion.id)
+        .outerjoin(
+            TeamMember,
+            (TeamMember.team_id == Assignment.team_id) & (TeamMember.user_id == Assignment.user_id),
+        )
         .filter(Assignment.round_id == round_.id)
     )
     lines = (
@@ -150,14 +146,16 @@ def coverage(session, round_, unit_ids=None):
         unit_ids = list(unit_ids)
         assigned = assigned.filter(Assignment.unit_id.in_(unit_ids))
         lines = lines.filter(Assessment.unit_id.in_(unit_ids))
-    for unit_id, kind, code in assigned:
-        roots[(unit_id, kind)].add(code)
+    for unit_id, kind, code, role in assigned:
+        # A holder taken off the team, or moved to a role that may not take the work, no
+        # longer covers the lines: the most specific assignment wins, so it leaves a gap.
+        roots[(unit_id, kind)][code] = may_take(role, kind)
     gaps = []
     for unit_id, name, line_id, criterion_id, code, title, not_applicable in lines:
         missing = tuple(
             kind
             for kind in (ASSIGN_SUPPORT, ASSIGN_APPRAISER)
-            if not _covered(roots.get((unit_id, kind), ()), code)
+            if not winner(roots.get((unit_id, kind), {}), code)
         )
         if missing:
             gaps.append(

@@ -153,6 +153,29 @@ def freeze_problems(framework):
             continue
         for problem in validate_rule(rule_of(criterion)):
             problems.append(_("%(code)s: %(problem)s", code=criterion.code, problem=problem))
+    problems.extend(_band_index_problems(framework))
+    return problems
+
+
+def _band_index_problems(framework):
+    """Two grades from the same index would leave the grade of that index to chance."""
+    first = {}
+    problems = []
+    for band in sorted(framework.grade_bands, key=lambda b: (b.position or 0, b.name or "")):
+        if band.min_index is None:
+            continue
+        index = format_points(band.min_index)
+        if index in first:
+            problems.append(
+                _(
+                    "Grade %(other)s already starts at index %(index)s: each grade needs its"
+                    " own minimum index.",
+                    other=first[index],
+                    index=index,
+                )
+            )
+        else:
+            first[index] = band.name
     return problems
 
 

@@ -120,12 +120,38 @@ def _text(raw):
     return unicodedata.normalize("NFC", str(raw)).strip()
 
 
+def clean_code(raw):
+    """A criterion code as stored: NFC, no blanks around its parts, no leading/trailing dot."""
+    return ".".join(part.strip() for part in _text(raw).strip(".").split("."))
+
+
+def code_problem(code):
+    """Why a (cleaned, non-empty) criterion code is not one, or None: letters and digits
+    between dots (1.2.3, 1.a), at most 40 characters."""
+    if not all(part and part.isalnum() for part in code.split(".")):
+        return _("Code “%(code)s” must look like 1.2.3.", code=code)
+    if len(code) > 40:
+        return _("Code “%(code)s” is too long.", code=code[:40])
+    return None
+
+
+def points_problem(value):
+    """Why a points value does not fit a Points() column (Numeric(8, 2)), or None."""
+    if value is None:
+        return None
+    value = Decimal(value)
+    if not value.is_finite() or abs(value) >= _TOO_LARGE:
+        shown = format(value.normalize() if value.is_finite() else value, "f")
+        return _("%(value)s is too large.", value=shown.replace(".", ",")[:20])
+    return None
+
+
 def _number(raw):
     """A points value from a number cell or text like "8,5"; raises ScoreError."""
     value = scoring.parse_decimal(raw)  # floats go through repr(), so 8.5 stays 8.5
+    if too_large := points_problem(value):
+        raise ScoreError(too_large)
     shown = format(value, "f").replace(".", ",")
-    if not value.is_finite() or abs(value) >= _TOO_LARGE:
-        raise ScoreError(_("%(value)s is too large.", value=shown[:20]))
     rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
     # A formula's 0.1 + 0.2 arrives as 0.30000000000000004: that is 0.3, not a fourth decimal.
     if isinstance(raw, float) and abs(value - rounded) < Decimal("1e-9"):
@@ -218,11 +244,9 @@ def _parse_row(line, row):
     for column in REQUIRED_COLUMNS:
         if _text(_cell(row, column)) == "":
             problems.append(_("%(column)s is required.", column=HEADERS[column]))
-    code = ".".join(part.strip() for part in _text(_cell(row, CODE)).strip(".").split("."))
-    if code and not all(part and part.isalnum() for part in code.split(".")):
-        problems.append(_("Code “%(code)s” must look like 1.2.3.", code=code))
-    elif len(code) > 40:
-        problems.append(_("Code “%(code)s” is too long.", code=code[:40]))
+    code = clean_code(_cell(row, CODE))
+    if code and (problem := code_problem(code)):
+        problems.append(problem)
     if _text(_cell(row, MAX_POINTS)):
         read(MAX_POINTS, _number, "max_points")
     read(RULE, _rule_kind, "rule")

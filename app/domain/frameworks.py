@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from app.domain import audit, framework_rows
+from app.domain import audit, framework_import, framework_rows
 from app.domain.clock import utcnow
 from app.domain.criteria_tree import (
     check_parent,
@@ -75,21 +75,25 @@ def prepare_criterion(session, criterion):
     A saved criterion stays in its framework; its code may not change while criteria sit
     under it (their codes would no longer start with it), nor put it under itself.
     """
-    code = (criterion.code or "").strip().rstrip(".")
+    code = framework_import.clean_code(criterion.code)
     criterion.code = code
     if not code:
         return [_("The criterion code is required.")]
     moved = framework_rows.move_problems(session, criterion)
     if moved:
         return moved
+    # The same rules as the Excel import: the code's shape, the maximum's size.
     problems = []
+    if bad_code := framework_import.code_problem(code):
+        problems.append(bad_code)
+    max_column = framework_import.HEADERS[framework_import.MAX_POINTS]
+    if too_large := framework_import.points_problem(criterion.max_points):
+        problems.append(_("%(column)s: %(problem)s", column=max_column, problem=too_large))
+    if problems:
+        return problems
     framework_id = framework_rows.owner_id(criterion)
     same = session.query(Criterion).filter(Criterion.framework_id == framework_id)
-    clash = same.filter(Criterion.code == code)
-    if criterion.id is not None:
-        clash = clash.filter(Criterion.id != criterion.id)
-    if clash.first():
-        problems.append(_("Code %(code)s is already used in this framework.", code=code))
+    problems.extend(_same_code_problems(session, criterion, framework_id, code))
     problems.extend(_code_change_problems(session, criterion, code))
     parent = None
     if parent_code(code):
@@ -116,6 +120,28 @@ def prepare_criterion(session, criterion):
     # Options and tiers are added after the criterion itself, so the rule as a whole is
     # checked when the framework is frozen (freeze_problems), not here.
     return problems
+
+
+def _same_code_problems(session, criterion, framework_id, code):
+    """A code is taken when another criterion of the framework has the same sort key: "01"
+    is "1" and "1.01" is "1.1" (the order, the parents and the import read them as one)."""
+    key = code_sort_key(code)
+    others = session.query(Criterion.code).filter(Criterion.framework_id == framework_id)
+    if criterion.id is not None:
+        others = others.filter(Criterion.id != criterion.id)
+    with session.no_autoflush:
+        taken = [other for (other,) in others if code_sort_key(other) == key]
+    if not taken:
+        return []
+    if taken[0] == code:
+        return [_("Code %(code)s is already used in this framework.", code=code)]
+    return [
+        _(
+            "Code %(code)s is the same as %(other)s, already used in this framework.",
+            code=code,
+            other=taken[0],
+        )
+    ]
 
 
 def _code_change_problems(session, criterion, code):
@@ -178,7 +204,33 @@ def grade_band_problems(session, band):
         clash = clash.filter(GradeBand.id != band.id)
     if clash.first():
         problems.append(_("This framework already has a grade named %(name)s.", name=band.name))
+    if band.min_index is not None and not problems:
+        problems.extend(_same_min_index_problems(session, band))
     return problems
+
+
+def _same_min_index_problems(session, band):
+    """Two grades from the same index would leave the grade of that index to chance."""
+    # Compared as the database stores it (two decimals), so 80 and 80,00 are the same band.
+    threshold = Decimal(band.min_index).quantize(CENT)
+    clash = session.query(GradeBand.name).filter(
+        GradeBand.framework_id == framework_rows.owner_id(band),
+        GradeBand.min_index == threshold,
+    )
+    if band.id is not None:
+        clash = clash.filter(GradeBand.id != band.id)
+    with session.no_autoflush:
+        other = clash.first()
+    if other is None:
+        return []
+    return [
+        _(
+            "Grade %(other)s already starts at index %(index)s: each grade needs its own"
+            " minimum index.",
+            other=other[0],
+            index=format_points(threshold),
+        )
+    ]
 
 
 def option_problems(session, option):

@@ -1,6 +1,7 @@
 """Rounds: window rules, opening a round (assessments and score lines), phase locks, and when
 its membership (teams, members, council) may change."""
 
+import unicodedata
 from contextlib import nullcontext
 
 from flask_babel import gettext as _
@@ -131,6 +132,9 @@ def set_lock(session, round_, actor, locked, reason=None):
     """Lock or unlock the round's current phase by hand (on top of its windows)."""
     if round_.phase == PHASE_DRAFT:
         raise DomainError(_("A round that has not been opened has no phase to lock."))
+    # Finalised or published: nothing changes until the council's logged reopen.
+    if not (decision := frozen_decision(round_)):
+        raise DomainError(decision.reason)
     if round_.locked == locked:
         raise DomainError(
             _("The current phase is already locked.") if locked
@@ -213,14 +217,80 @@ def member_problems(session, member):
     return problems
 
 
+def _id_of(obj, relation, column):
+    linked = getattr(obj, relation, None)
+    return linked.id if linked is not None else getattr(obj, column, None)
+
+
+def _fold(text):
+    return unicodedata.normalize("NFC", " ".join(str(text or "").split())).casefold()
+
+
+def team_problems(session, team):
+    """A team has a name, and no other team of its round has the same one (any case)."""
+    from app.models.appraisal import AppraisalTeam
+
+    team.name = unicodedata.normalize("NFC", (team.name or "").strip())
+    if not team.name:
+        return [_("The team name is required.")]
+    round_id = _id_of(team, "round", "round_id")
+    others = session.query(AppraisalTeam.name).filter(AppraisalTeam.round_id == round_id)
+    if team.id is not None:
+        others = others.filter(AppraisalTeam.id != team.id)
+    with session.no_autoflush:
+        taken = any(_fold(name) == _fold(team.name) for (name,) in others)
+    if taken:
+        return [_("This round already has a team named %(name)s.", name=team.name)]
+    return []
+
+
+def council_member_problems(session, member):
+    """One person sits once on a round's council."""
+    from app.models.appraisal import CouncilMember
+
+    round_id = _id_of(member, "round", "round_id")
+    user_id = _id_of(member, "user", "user_id")
+    if round_id is None or user_id is None:
+        return []  # the form asks for both
+    others = session.query(CouncilMember.id).filter(
+        CouncilMember.round_id == round_id, CouncilMember.user_id == user_id
+    )
+    if member.id is not None:
+        others = others.filter(CouncilMember.id != member.id)
+    with session.no_autoflush:
+        if others.first():
+            return [_("This person is already on the round's council.")]
+    return []
+
+
 def round_problems(session, round_, creating):
-    """Every reason a round row (new or edited) cannot be saved."""
+    """Every reason a round row (new or edited) cannot be saved. A finalised or published
+    round is not edited at all (name, windows, note): only the council's logged reopen
+    (app/domain/verification.py) makes it editable again."""
+    if not creating and not (decision := frozen_decision(_stored_phase(round_))):
+        return [decision.reason]
     problems = window_problems(round_)
     if round_.year is None or not 2000 <= round_.year <= 2100:
         problems.append(_("The year must be between 2000 and 2100."))
     if not creating and round_.phase != PHASE_DRAFT:
         problems.extend(opened_round_edit_problems(session, round_))
     return problems
+
+
+class _Phase:
+    """A round's phase as stored, for frozen_decision (an edit must not thaw it)."""
+
+    def __init__(self, phase):
+        self.phase = phase
+
+
+def _stored_phase(round_):
+    state = inspect(round_, raiseerr=False)
+    if state is not None and "phase" in state.attrs:
+        deleted = state.attrs.phase.history.deleted
+        if deleted:
+            return _Phase(deleted[0])
+    return round_
 
 
 def round_delete_problems(session, round_):

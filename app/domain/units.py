@@ -1,9 +1,27 @@
 """Rules of the unit tree: unique codes, no cycles, merged units point to a live successor."""
 
+import unicodedata
+
 from flask_babel import gettext as _
-from sqlalchemy import func
 
 from app.models.units import Unit
+
+
+def code_key(code):
+    """Compare-form of a code: NFC and case-folded in Python (SQLite's lower() folds ASCII
+    only, so ĐK1 and đk1 would pass as two codes)."""
+    folded = unicodedata.normalize("NFC", str(code or "")).strip().casefold()
+    return unicodedata.normalize("NFC", folded)
+
+
+def _code_taken(session, column, id_column, code, own_id):
+    """Does another row than `own_id` hold `code`, compared by code_key?"""
+    key = code_key(code)
+    rows = session.query(id_column, column)
+    if own_id is not None:
+        rows = rows.filter(id_column != own_id)
+    with session.no_autoflush:
+        return any(code_key(other) == key for _id, other in rows)
 
 
 def _walk_up(session, start_id, link):
@@ -23,10 +41,7 @@ def unit_problems(session, unit):
     if not code:
         problems.append(_("The unit code is required."))
     else:
-        clash = session.query(Unit.id).filter(func.lower(Unit.code) == code.lower())
-        if unit.id is not None:
-            clash = clash.filter(Unit.id != unit.id)
-        if clash.first():
+        if _code_taken(session, Unit.code, Unit.id, code, unit.id):
             problems.append(_("Unit code %(code)s is already used by another unit.", code=code))
     if not (unit.name or "").strip():
         problems.append(_("The unit name is required."))
@@ -54,10 +69,7 @@ def unit_type_problems(session, unit_type):
     if not code:
         problems.append(_("The unit type code is required."))
     else:
-        clash = session.query(UnitType.id).filter(UnitType.code == code)
-        if unit_type.id is not None:
-            clash = clash.filter(UnitType.id != unit_type.id)
-        if clash.first():
+        if _code_taken(session, UnitType.code, UnitType.id, code, unit_type.id):
             problems.append(_("This code is already used by another unit type."))
     if not (unit_type.name or "").strip():
         problems.append(_("The unit type name is required."))

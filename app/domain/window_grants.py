@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from app.domain import audit
 from app.domain.clock import format_local, utcnow
+from app.domain.round_state import frozen_decision
 from app.domain.windows import bounds
 from app.models.rounds import WINDOW_KINDS
 
@@ -14,6 +15,9 @@ MIN_REASON_LENGTH = 10
 def grant_problems(grant, now=None):
     """Why an extension or reopening cannot be granted as typed ([] = fine)."""
     now, problems, round_ = now or utcnow(), [], grant.round
+    # Finalised or published: no extension nor reopening until the council's logged reopen.
+    if round_ is not None and not (decision := frozen_decision(round_)):
+        return [decision.reason]
     if len((grant.reason or "").strip()) < MIN_REASON_LENGTH:
         problems.append(_("Write the reason (at least %(count)s characters).",
                           count=MIN_REASON_LENGTH))  # fmt: skip

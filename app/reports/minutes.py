@@ -1,8 +1,9 @@
 """The appraisal minutes of one unit (Biên bản thẩm định) as PDF: A4, the national motto
-header, round, unit and team; per line its code, title, maximum, self score, approved score
-and the appraisal's comments (support member, appraiser, approval, return, the council's
-supplement requests and the unit's answers, from the line's timeline); totals per field and
-overall, self against approved; place and date; signatures of the team leader and members.
+header, round, unit and team; per line its code, title, maximum, self score (with the unit's
+explanation, shortened), approved score and the appraisal's comments (support member,
+appraiser, approval, return, the council's supplement requests and the unit's answers,
+from the line's timeline); totals per field and overall, self against approved; place and
+date; signatures of the team leader and members.
 
 Read in a fixed number of queries whatever the number of lines: the sheet (three), the
 timelines (two), the signers (three).
@@ -51,7 +52,17 @@ class MinutesRow(ReportRow):
 
     approved_points: str = ""
     note: str = ""  # not applicable / survey
+    explanation: str = ""  # the unit's own explanation of its self score, shortened
     comments: list = field(default_factory=list)  # [str]
+
+
+EXPLANATION_LENGTH = 160  # the minutes quote the unit's explanation; the sheet holds it all
+
+
+def short_explanation(text, length=EXPLANATION_LENGTH):
+    """The unit's explanation on one line, cut to `length` characters with an ellipsis."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 @dataclass
@@ -116,6 +127,7 @@ def minutes_rows(sheet, histories):
             total.self_points += line.self_points or 0
             total.approved_points += line.approved_points or 0
             approved += line.appraisal_state == APPRAISAL_APPROVED
+        item.explanation = short_explanation(line.explanation)
         item.comments = comment_lines(histories.get(line.id, []))
     for item in rows:
         if item.is_field and (total := totals.get(item.code)) is not None and total.scorable:

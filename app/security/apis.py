@@ -24,7 +24,8 @@ from flask_appbuilder.security.sqla.apis import view_menu as fab_view_menu
 from flask_appbuilder.security.sqla.models import Group, Permission, PermissionView, Role, ViewMenu
 
 from app.api.base import RefusalMixin, RefusedError, interface
-from app.domain.users import unit_problem
+from app.domain.users import unit_problem, user_delete_problems, username_problem
+from app.extensions import db
 from app.models.users import AppUser
 
 
@@ -82,15 +83,37 @@ def _unit_rule(user):
         raise RefusedError(422, [problem])
 
 
+def _username_rule(user):
+    # The user screen's rule: no second account named the same up to case and accents.
+    problem = username_problem(db.session, user.username, user.id)
+    if problem:
+        raise RefusedError(422, [problem])
+
+
 class UserApi(RefusalMixin, fab_user.UserApi):
     datamodel = interface(AppUser)
     post = _route(fab_user.UserApi.post, "/", ["POST"], "post")
     put = _route(fab_user.UserApi.put, "/<pk>", ["PUT"], "put", must_exist=True)
 
     def pre_add(self, item):
+        _username_rule(item)
         _unit_rule(item)
         super().pre_add(item)
 
     def pre_update(self, item, data):
+        _username_rule(item)
         _unit_rule(item)
         super().pre_update(item, data)
+
+    def pre_delete(self, item):
+        problems = user_delete_problems(db.session, item)
+        if problems:
+            raise RefusedError(422, problems)
+        super().pre_delete(item)
+
+    def _refusable(self, func, *args, **kwargs):
+        # FAB's PUT sets the typed fields, then loads and replaces the roles: with autoflush a
+        # refused name is flushed there, before pre_update, and the driver's English error
+        # answered. Written at the commit only.
+        with db.session.no_autoflush:
+            return super()._refusable(func, *args, **kwargs)

@@ -3,22 +3,49 @@
 from functools import lru_cache
 
 from flask import current_app
+from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Group, assoc_permissionview_role
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
 from app.domain.clock import format_local
-from app.domain.users import typed_value, unit_problem
+from app.domain.errors import DomainError
+from app.domain.users import typed_value, unit_problem, user_delete_problems, username_problem
+from app.extensions import db
 from app.formatting import blank_if_none, yes_no, zero_if_none
 from app.models.users import AppUser
 from app.security import apis, permission_cache, roles
 from app.security.login_guard import AppAuthDBView, LockoutMixin, UnlockActionMixin
 from app.security.sso import SsoSecurityMixin
 from app.views.rel_order import order_dropdowns
+
+# Also app/api/base.py's NOT_SAVED: the one message for a write the database refuses.
+NOT_SAVED = _l("The record could not be saved; nothing was changed.")
+
+
+class _UserInterface(SQLAInterface):
+    """FAB's interface, but a write the database refuses is the Vietnamese message: FAB's
+    user screen flashes the driver's error, SQL and parameters (the password hash) included."""
+
+    def add(self, item, commit=True):
+        try:
+            super().add(item, commit)
+        except (SQLAlchemyError, DatabaseException) as err:
+            self.session.rollback()
+            raise DomainError(NOT_SAVED) from err
+
+    def edit(self, item, commit=True):
+        try:
+            super().edit(item, commit)
+        except (SQLAlchemyError, DatabaseException) as err:
+            self.session.rollback()
+            raise DomainError(NOT_SAVED) from err
 
 
 class AppUserDBModelView(UnlockActionMixin, UserDBModelView):
@@ -88,7 +115,27 @@ class AppUserDBModelView(UnlockActionMixin, UserDBModelView):
         # The unit dropdowns (form and search) in the Vietnamese order, as on every screen;
         # FAB gives the view its datamodel only when the security manager is built.
         order_dropdowns(self)
+        if type(self.datamodel) is SQLAInterface:
+            self.datamodel = _UserInterface(self.datamodel.obj, self.datamodel.session)
         super().__init__(**kwargs)
+
+    database_error_message = NOT_SAVED
+
+    # FAB fills the item and asks the roles with autoflush on: a refused row would be flushed
+    # there, and its driver error (SQL, password hash) flashed. Flushed at the commit only.
+    def _add(self):
+        with self.datamodel.session.no_autoflush:
+            return super()._add()
+
+    def _edit(self, pk):
+        with self.datamodel.session.no_autoflush:
+            return super()._edit(pk)
+
+    def pre_delete(self, item):
+        problems = user_delete_problems(self.datamodel.session, item)
+        if problems:
+            raise DomainError(" ".join(str(p) for p in problems))
+        super().pre_delete(item)
 
 
 def _roles_need_unit(form, field):
@@ -101,7 +148,17 @@ def _roles_need_unit(form, field):
         raise ValidationError(problem)
 
 
-AppUserDBModelView.validators_columns = {"roles": [_roles_need_unit]}
+def _username_free(form, field):
+    # On edit FAB sets form._id to the row's id before validating; on add there is none.
+    problem = username_problem(db.session, field.data, getattr(form, "_id", None))
+    if problem:
+        raise ValidationError(problem)
+
+
+AppUserDBModelView.validators_columns = {
+    "roles": [_roles_need_unit],
+    "username": [_username_free],
+}
 
 
 @lru_cache(maxsize=1)

@@ -193,6 +193,9 @@ class AppraisalTeamView(AppModelView):
     search_columns = ["round", "name"]
     related_views = [TeamMemberView]
 
+    def item_problems(self, item, creating):
+        return rounds_domain.team_problems(db.session, item)
+
 
 class CouncilMemberView(AppModelView):
     datamodel = interface(CouncilMember)
@@ -209,3 +212,6 @@ class CouncilMemberView(AppModelView):
     list_columns = ["round", "user", "position"]
     add_columns = edit_columns = show_columns = ["round", "user", "position"]
     search_columns = ["round", "user"]
+
+    def item_problems(self, item, creating):
+        return rounds_domain.council_member_problems(db.session, item)

@@ -45,7 +45,8 @@ def test_teams_are_the_organisers_to_create_rename_and_delete(web, api):
     assert created.status_code == 201, created.json
     team_id = created.json["id"]
     twice = api("post", "appraisal_team/", "organiser", json=body)
-    assert twice.status_code == 422 and message(twice) == vi(NOT_SAVED)
+    taken = vi("This round already has a team named %(name)s.", name=body["name"])
+    assert twice.status_code == 422 and message(twice) == taken
     rows = api("get", "appraisal_team/?q=(page_size:100)", "support").json["result"]
     assert {row["id"] for row in rows} >= {team_id, web.world.team.id}
     assert all(set(row) == TEAM_COLUMNS for row in rows)
@@ -99,7 +100,8 @@ def test_council_members_are_the_organisers_and_read_by_the_council(web, api):
     created = api("post", "council_member/", "organiser", json=body)
     assert created.status_code == 201, created.json
     twice = api("post", "council_member/", "organiser", json=body)
-    assert twice.status_code == 422 and message(twice) == vi(NOT_SAVED)
+    already = vi("This person is already on the round's council.")
+    assert twice.status_code == 422 and message(twice) == already
     rows = api("get", "council_member/?q=(page_size:100)", "council").json["result"]
     assert all(set(row) == COUNCIL_COLUMNS for row in rows)
     assert api("get", "council_member/", "leader").status_code == 403
@@ -211,3 +213,39 @@ def test_the_council_verifies_finalises_and_reopens_with_a_reason(web, api):
     )
     assert event.reason == "Phát hiện sai sót"
     assert api("post", "council_round/999999/verify", "council", json={}).status_code == 404
+
+
+def _member_id(web, who):
+    web.world.s.expire_all()
+    user_id = web.world.users[who].id
+    return (
+        web.world.s.query(TeamMember.id)
+        .filter_by(team_id=web.world.team.id, user_id=user_id)
+        .scalar()
+    )
+
+
+def test_a_member_taken_off_the_team_or_moved_no_longer_scores(web, api):
+    from app.models import Assignment
+    from tests.web.test_appraisal_sheet import post, support_url
+
+    web.staff()
+    support_id = web.world.users["support"].id
+    held = _count(web, Assignment, user_id=support_id)
+    assert held
+    # Moved to the appraisers: his support assignments stay but hold nothing.
+    moved = api("put", f"team_member/{_member_id(web, 'support')}", "organiser",
+                json={"role": "appraiser"})  # fmt: skip
+    assert moved.status_code == 200, moved.json
+    before = web.snapshot()
+    refused = post(web.client("support"), support_url(web, "1.1"), value="3,5")
+    assert refused.status_code == 403 and "T4 Tổ thẩm định 1" in refused.json["error"]
+    assert web.snapshot() == before
+    # Taken off the team: the same.
+    assert (
+        api("delete", f"team_member/{_member_id(web, 'support')}", "organiser").status_code == 200
+    )
+    assert _count(web, Assignment, user_id=support_id) == held
+    refused = post(web.client("support"), support_url(web, "1.1"), value="3,5")
+    assert refused.status_code == 403 and web.snapshot() == before
+    assert web.fresh(web.line("A", "1.1")).support_points is None

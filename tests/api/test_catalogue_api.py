@@ -154,3 +154,52 @@ def test_a_criterion_cannot_be_moved_to_another_framework(session, api, frozen):
         assert response.status_code in (403, 422)
     assert snapshot(session, home) == before
     assert snapshot(session, away) == away_before
+
+
+def test_a_criterion_code_or_maximum_the_import_refuses_is_a_422(session, api):
+    fw = _draft_framework(session, "FW-API-CODES")
+    before = _tree(session, fw)
+    headers = {**token(api, "tochuc"), "Accept-Language": "vi"}
+    base = {"framework": fw.id, "title": "Mới", "rule": "number"}
+    same = "Code %(code)s is the same as %(other)s, already used in this framework."
+    for body, wanted in (
+        ({"code": "01", "max_points": 1}, vi(same, code="01", other="1")),
+        ({"code": "-1", "max_points": 1}, vi("Code “%(code)s” must look like 1.2.3.", code="-1")),
+        ({"code": "1.3", "max_points": 99999999}, vi("%(value)s is too large.", value="99999999")),
+    ):
+        response = api.post("/api/v1/criterion/", json={**base, **body}, headers=headers)
+        assert response.status_code == 422, response.json
+        assert wanted in str(response.json["message"])
+    assert _tree(session, fw) == before
+
+
+def test_team_and_council_rules_are_named_422s_through_the_api(session, api):
+    from app.models import AppraisalTeam, CouncilMember
+    from tests.web.test_teams_and_excel import _open_round
+
+    round_ = _open_round(session)
+    team = session.query(AppraisalTeam).filter_by(round_id=round_.id).first()
+    member = session.query(CouncilMember).filter_by(round_id=round_.id).first()
+    teams_before = session.query(AppraisalTeam).count()
+    council_before = session.query(CouncilMember).count()
+    headers = {**token(api, "tochuc"), "Accept-Language": "vi"}
+    for url, body, wanted in (
+        ("appraisal_team", {"name": "   "}, vi("The team name is required.")),
+        (
+            "appraisal_team",
+            {"name": team.name.lower()},
+            vi("This round already has a team named %(name)s.", name=team.name.lower()),
+        ),
+        (
+            "council_member",
+            {"user": member.user_id, "position": "Ủy viên"},
+            vi("This person is already on the round's council."),
+        ),
+    ):
+        body = {"round": round_.id, **body}
+        response = api.post(f"/api/v1/{url}/", json=body, headers=headers)
+        assert response.status_code == 422, response.json
+        assert wanted in str(response.json["message"])
+    session.expire_all()
+    assert session.query(AppraisalTeam).count() == teams_before
+    assert session.query(CouncilMember).count() == council_before

@@ -290,3 +290,108 @@ def test_teams_and_council_cannot_change_once_the_round_is_finalised(web, app):
         answer = getattr(client, method)(f"/api/v1/{url}", headers=headers, json=body)
         assert answer.status_code in (403, 422) and frozen in answer.json["message"], url
     assert _membership(web) == before
+
+
+def _round_form(round_, **changes):
+    from app.domain.rounds import WINDOWS
+
+    data = {
+        "name": round_.name, "year": str(round_.year), "framework": round_.framework_id,
+        "organiser_unit": round_.organiser_unit_id, "note": round_.note or "",
+    }  # fmt: skip
+    for start, end, _label in WINDOWS:
+        for attr in (start, end):
+            value = getattr(round_, attr)
+            data[attr] = format_local(value) if value is not None else ""
+    data.update(changes)
+    return data
+
+
+def _round_row(web):
+    from app.models import Round
+
+    s = web.world.s
+    s.expire_all()
+    round_ = s.get(Round, web.world.round.id)
+    grants = s.query(WindowGrant).filter_by(round_id=round_.id).count()
+    return (round_.name, round_.supplement_end, round_.locked, round_.phase, grants)
+
+
+def test_a_finalised_round_is_not_edited_locked_nor_extended_until_reopened(web, app):
+    """Name, windows, lock and grants of a finalised round wait for the council's reopen."""
+    from app.domain import verification
+    from tests.api.test_catalogue_api import token
+
+    _finalise(web)
+    round_, before = web.world.round, _round_row(web)
+    frozen = vi("The round has been finalised by the council: nothing can be changed until it "
+                "is reopened.")  # fmt: skip
+    organiser = web.client("organiser")
+    later = format_local(round_.supplement_end + HOUR)
+    grant = {
+        "round": str(round_.id), "unit": str(web.world.a.id), "window": "appraisal",
+        "until": format_local(utcnow() + 2 * HOUR), "reason": "Mất điện tại xã Thử A",
+    }  # fmt: skip
+    pages = [
+        organiser.post(f"/roundview/edit/{round_.id}", data=_round_form(round_, name="Đổi tên")),
+        organiser.post(f"/roundview/edit/{round_.id}",
+                       data=_round_form(round_, supplement_end=later)),
+        organiser.post("/windowgrantview/add", data=grant),
+    ]  # fmt: skip
+    for page in pages:
+        assert page.status_code == 200 and frozen.rstrip(".") in text_of(page)
+    action(organiser, "roundview", "lock_phase", [round_.id])
+    client = app.test_client()
+    headers = token(client, web.world.users["organiser"].username)
+    for method, url, body in (
+        ("put", f"round/{round_.id}", {"name": "Đổi tên"}),
+        ("put", f"round/{round_.id}", {"supplement_end": "2031-12-31T10:00:00"}),
+        ("post", f"round/{round_.id}/lock_phase", {}),
+        ("post", f"round/{round_.id}/unlock_phase", {}),
+    ):  # fmt: skip
+        answer = getattr(client, method)(f"/api/v1/{url}", headers=headers, json=body)
+        assert answer.status_code in (403, 422) and frozen in answer.json["message"], url
+    assert _round_row(web) == before
+    # The council's logged reopen thaws it: the organiser edits and locks again.
+    s = web.world.s
+    verification.reopen_round(s, s.merge(round_), web.world.users["council"], "Phát hiện sai sót")
+    s.commit()
+    renamed = client.put(f"/api/v1/round/{round_.id}", headers=headers, json={"name": "Đổi tên"})
+    assert renamed.status_code == 200, renamed.json
+    locked = client.post(f"/api/v1/round/{round_.id}/lock_phase", headers=headers, json={})
+    assert locked.status_code == 200, locked.json
+    added = organiser.post("/windowgrantview/add", data=grant, follow_redirects=True)
+    assert added.status_code == 200
+    name, _end, is_locked, phase, grants = _round_row(web)
+    assert (name, is_locked, phase, grants) == ("Đổi tên", True, "appraisal", 1)
+
+
+def test_the_published_demo_round_is_not_edited_nor_locked(session, organiser_client, app):
+    from app.models import Round
+    from tests.api.test_catalogue_api import token
+
+    round_ = session.query(Round).filter_by(phase="published").first()
+    assert round_ is not None, "the demo has a published round"
+    before = (round_.name, round_.supplement_end, round_.locked)
+    published = vi("The round's results have been published: nothing can be changed any more.")
+    client = app.test_client()
+    headers = token(client, _organiser_name(session, round_))
+    for method, url, body in (
+        ("put", f"round/{round_.id}", {"name": "Đổi tên"}),
+        ("post", f"round/{round_.id}/lock_phase", {}),
+    ):  # fmt: skip
+        answer = getattr(client, method)(f"/api/v1/{url}", headers=headers, json=body)
+        assert answer.status_code in (403, 422) and published in answer.json["message"], url
+    session.expire_all()
+    fresh = session.get(Round, round_.id)
+    assert (fresh.name, fresh.supplement_end, fresh.locked) == before
+
+
+def _organiser_name(session, round_):
+    from app.models import AppUser
+    from app.security import roles
+
+    for user in session.query(AppUser).filter_by(unit_id=round_.organiser_unit_id):
+        if roles.ORGANISER in {r.name for r in user.roles}:
+            return user.username
+    raise AssertionError("no organiser for the published round")

@@ -212,3 +212,58 @@ def test_a_criterion_without_sub_criteria_can_be_recoded(session, organiser_clie
     response = _edit_criterion(organiser_client, leaf, code="1.1.1")
     assert response.status_code == 302
     assert _tree(session, fw) == {"1": None, "1.1": "1", "1.1.1": "1.1"}
+
+
+def _add_criterion(client, fw, code, max_points="1"):
+    data = {"framework": fw.id, "code": code, "title": "Mới", "max_points": max_points}
+    return client.post("/criterionview/add", data={**data, "rule": "number"})
+
+
+def test_criterion_codes_follow_the_import_rules(session, organiser_client):
+    fw = _draft_framework(session, "FW-CODES")
+    before = _tree(session, fw)
+    same = "Code %(code)s is the same as %(other)s, already used in this framework."
+    for code, msgid, values in (
+        ("01", same, {"code": "01", "other": "1"}),
+        ("1.01", same, {"code": "1.01", "other": "1.1"}),
+        ("-1", "Code “%(code)s” must look like 1.2.3.", {"code": "-1"}),
+        ("1..2", "Code “%(code)s” must look like 1.2.3.", {"code": "1..2"}),
+    ):
+        response = _add_criterion(organiser_client, fw, code)
+        assert response.status_code == 200, code
+        assert said(response, msgid, **values), code
+        assert f'value="{code}"' in response.data.decode()  # the typed code is kept
+    assert _tree(session, fw) == before
+
+
+def test_criterion_maximum_must_fit_the_column(session, organiser_client):
+    fw = _draft_framework(session, "FW-BIGMAX")
+    before = _tree(session, fw)
+    response = _add_criterion(organiser_client, fw, "1.3", max_points="99999999")
+    assert response.status_code == 200
+    assert said(response, "%(value)s is too large.", value="99999999")
+    assert _tree(session, fw) == before
+
+
+def test_freeze_refuses_two_grades_from_the_same_index(session, organiser_client):
+    from app.models import GradeBand
+
+    fw = _draft_framework(session, "FW-BANDS")
+    session.add_all(
+        [
+            GradeBand(framework=fw, name="Tốt", min_index=80, position=1),
+            GradeBand(framework=fw, name="Khá", min_index=Decimal("80.00"), position=2),
+        ]
+    )
+    session.commit()
+    response = organiser_client.post(
+        "/frameworkview/action_post",
+        data={"action": "freeze", "rowid": [fw.id]},
+        follow_redirects=True,
+    )
+    msgid = (
+        "Grade %(other)s already starts at index %(index)s: each grade needs its own minimum index."
+    )
+    assert said(response, msgid, other="Tốt", index="80")
+    session.expire_all()
+    assert session.get(Framework, fw.id).frozen is False

@@ -104,8 +104,16 @@ def _url(world, unit="A"):
     return f"/appraisal/{world.round.id}/{world.units['T4-XA-' + unit].id}/minutes.pdf"
 
 
+EXPLAINED = "Đã ban hành kế hoạch CCHC đúng hạn"
+LONG_EXPLANATION = "Ủy ban nhân dân xã đã tổ chức tuyên truyền " * 20
+
+
 def test_minutes_text_extracts_exactly(app, world, accounts, vietnamese):
     appraise_unit_a(world)
+    # The unit's own explanation of its self score (a long one is shortened).
+    world.line("A", "1.1").explanation = EXPLAINED
+    world.line("A", "1.2").explanation = LONG_EXPLANATION
+    world.s.commit()
     client = login(app.test_client(), accounts["leader"])
     response = client.get(_url(world))
     assert response.status_code == 200, response.data[:300]
@@ -152,6 +160,12 @@ def test_minutes_text_extracts_exactly(app, world, accounts, vietnamese):
     ):  # fmt: skip
         assert nfc(expected) in flowing, f"{expected!r} not in the PDF text"
     assert flowing.index("3,5; Đủ tài liệu") < flowing.index("Thiếu quyết định ban hành")
+    # Next to the self score: the unit's explanation, first in the line's cell; shortened.
+    explained = nfc(f"Giải trình: {EXPLAINED}")
+    assert explained in flowing
+    assert flowing.index(explained) < flowing.index("3,5; Đủ tài liệu")
+    assert nfc("Giải trình: Ủy ban nhân dân xã đã tổ chức tuyên truyền") in flowing
+    assert flowing.count(nfc("đã tổ chức tuyên truyền")) < 20 and "…" in flowing
 
     # The first page as an image, to look at (tests/artifacts/minutes_pdf/page-1.png).
     for old in os.listdir(ARTIFACT_DIR):

@@ -15,6 +15,7 @@ from app.models import (
     TeamMember,
 )
 from tests.helpers import one, page_text
+from tests.web.appraisal_web import said
 
 
 def _open_round(session):
@@ -118,3 +119,58 @@ def test_frozen_framework_import_refused(session, organiser_client):
     fw = session.query(Framework).filter_by(frozen=True).first()
     response = organiser_client.get(f"/framework-excel/import/{fw.id}", follow_redirects=True)
     assert "chốt" in page_text(response)
+
+
+def test_a_team_name_is_required_and_unique_in_its_round(session, organiser_client):
+    round_ = _open_round(session)
+    team = session.query(AppraisalTeam).filter_by(round_id=round_.id).first()
+    before = session.query(AppraisalTeam).filter_by(round_id=round_.id).count()
+    taken = "This round already has a team named %(name)s."
+    for name, msgid, values in (
+        ("   ", "The team name is required.", {}),
+        (team.name, taken, {"name": team.name}),
+        (f"  {team.name.upper()} ", taken, {"name": team.name.upper()}),
+    ):
+        response = organiser_client.post(
+            "/appraisalteamview/add", data={"round": round_.id, "name": name}
+        )
+        assert response.status_code == 200
+        assert said(response, msgid, **values), name
+    session.expire_all()
+    assert session.query(AppraisalTeam).filter_by(round_id=round_.id).count() == before
+
+
+def test_a_council_member_twice_is_refused_by_name(session, organiser_client):
+    round_ = _open_round(session)
+    member = session.query(CouncilMember).filter_by(round_id=round_.id).first()
+    assert member is not None, "the demo round needs a council"
+    response = organiser_client.post(
+        "/councilmemberview/add",
+        data={"round": round_.id, "user": member.user_id, "position": "Ủy viên trùng"},
+    )
+    assert response.status_code == 200
+    assert "Ủy viên trùng" in response.data.decode()
+    assert said(response, "This person is already on the round's council.")
+    session.expire_all()
+    same = session.query(CouncilMember).filter_by(round_id=round_.id, user_id=member.user_id)
+    assert same.count() == 1
+
+
+def test_two_grade_bands_from_the_same_index_are_refused(session, organiser_client):
+    fw = session.query(Framework).filter_by(frozen=False).first()
+    band = GradeBand(framework=fw, name="Mốc thử", min_index=77)
+    session.add(band)
+    session.commit()
+    response = organiser_client.post(
+        "/gradebandview/add",
+        data={"framework": fw.id, "name": "Mốc trùng", "min_index": "77,00", "position": "9"},
+    )
+    assert response.status_code == 200
+    msgid = (
+        "Grade %(other)s already starts at index %(index)s: each grade needs its own minimum index."
+    )
+    assert said(response, msgid, other="Mốc thử", index="77")
+    assert "Mốc trùng" in response.data.decode()
+    assert session.query(GradeBand).filter_by(framework_id=fw.id, name="Mốc trùng").count() == 0
+    session.delete(band)
+    session.commit()

@@ -131,3 +131,36 @@ def test_a_code_too_long_is_refused_in_vietnamese(session, organiser_client):
     assert "Trường này không được dài quá 32 ký tự." in text
     assert "characters" not in text
     assert session.query(Unit).count() == before
+
+
+def test_a_vietnamese_code_in_another_case_is_a_duplicate(session, organiser_client):
+    unit_type = one(session, UnitType, code="XA")
+    first = organiser_client.post(
+        "/unitview/add", data={"code": "ĐK1", "name": "Đơn vị Đ", "unit_type": unit_type.id}
+    )
+    assert first.status_code == 302
+    before = session.query(Unit).count()
+    response = organiser_client.post(
+        "/unitview/add", data={"code": "đk1", "name": "Đơn vị đ thường", "unit_type": unit_type.id}
+    )
+    assert response.status_code == 200
+    assert "Đơn vị đ thường" in response.data.decode()
+    assert "Mã đơn vị đk1 đã được đơn vị khác sử dụng" in page_text(response)
+    session.expire_all()
+    assert session.query(Unit).count() == before
+
+
+def test_a_unit_type_code_in_another_case_is_a_duplicate(session, organiser_client):
+    existing = session.query(UnitType).first()
+    before = session.query(UnitType).count()
+    for code in (existing.code.lower(), existing.code.upper()):
+        if code == existing.code:
+            continue
+        response = organiser_client.post(
+            "/unittypeview/add", data={"code": code, "name": "Loại thử trùng mã"}
+        )
+        assert response.status_code == 200
+        assert "Loại thử trùng mã" in response.data.decode()
+        assert "Mã này đã được loại đơn vị khác sử dụng." in page_text(response)
+    session.expire_all()
+    assert session.query(UnitType).count() == before
