@@ -10,7 +10,6 @@ from tests.web.test_scoring_views import vi
 TEAM_COLUMNS = {"id", "round_id", "name"}
 MEMBER_COLUMNS = {"id", "team_id", "user_id", "role"}
 COUNCIL_COLUMNS = {"id", "round_id", "user_id", "position"}
-NOT_SAVED = "The record could not be saved; nothing was changed."
 
 
 def _count(web, model, **by):
