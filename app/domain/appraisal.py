@@ -97,9 +97,10 @@ def _line_kind_decision(line):
     return ALLOW
 
 
-def _holder_decision(session, user, line, kind, held=None):
+def _holder_decision(session, user, line, kind, held=None, roles=None):
     """`held`: the line's LineAssignees when already resolved (a sheet resolves them all at
-    once); otherwise the line's assignee is looked up."""
+    once); otherwise the line's assignee is looked up. `roles` caches {team id: the user's
+    role in it} across the lines of a sheet."""
     holder = held.of(kind) if held is not None else assignee(session, line, kind)
     if holder is None or user is None or holder.user_id != _id(user):
         if kind == ASSIGN_SUPPORT:
@@ -107,7 +108,10 @@ def _holder_decision(session, user, line, kind, held=None):
         return deny(_("This line is not assigned to you for appraisal."))
     # The assignment outlives the membership: a member taken off the team, or moved to a
     # role that may not take this kind of work, no longer holds the line.
-    if not may_take(member_role(session, holder.team_id, user), kind):
+    roles = {} if roles is None else roles
+    if holder.team_id not in roles:
+        roles[holder.team_id] = member_role(session, holder.team_id, user)
+    if not may_take(roles[holder.team_id], kind):
         return deny(
             _(
                 "You are no longer a member of %(team)s with a role that may take this work: "
@@ -130,12 +134,12 @@ def common_decision(line):
     return writable_decision(line.assessment.round)
 
 
-def support_decision(session, user, line, now=None, held=None):
+def support_decision(session, user, line, now=None, held=None, roles=None):
     """May `user` enter the support score (step 2) of `line` now? `held`: its LineAssignees,
-    if known."""
+    if known; `roles`: a cache of the user's team roles (_holder_decision)."""
     if not (decision := common_decision(line)):
         return decision
-    if not (decision := _holder_decision(session, user, line, ASSIGN_SUPPORT, held)):
+    if not (decision := _holder_decision(session, user, line, ASSIGN_SUPPORT, held, roles)):
         return decision
     if line.appraisal_state == APPRAISAL_APPROVED:
         return deny(_("This line has been approved: its score is frozen."))
@@ -148,11 +152,12 @@ def support_decision(session, user, line, now=None, held=None):
     return ALLOW
 
 
-def appraise_decision(session, user, line, now=None, held=None):
-    """May `user` appraise (step 3) `line` now? `held`: its LineAssignees, if known."""
+def appraise_decision(session, user, line, now=None, held=None, roles=None):
+    """May `user` appraise (step 3) `line` now? `held`: its LineAssignees, if known;
+    `roles`: a cache of the user's team roles (_holder_decision)."""
     if not (decision := common_decision(line)):
         return decision
-    if not (decision := _holder_decision(session, user, line, ASSIGN_APPRAISER, held)):
+    if not (decision := _holder_decision(session, user, line, ASSIGN_APPRAISER, held, roles)):
         return decision
     if line.appraisal_state == APPRAISAL_APPROVED:
         return deny(_("This line has been approved: its score is frozen."))

@@ -145,11 +145,12 @@ def _names(session, ids):
     return {u.id: u.get_full_name() for u in session.query(AppUser).filter(AppUser.id.in_(ids))}
 
 
-def _decide(session, user, row, now, leads):
-    """The four decisions of one line, from the domain, with its assignees given."""
+def _decide(session, user, row, now, leads, roles):
+    """The four decisions of one line, from the domain, with its assignees given; `leads`
+    and `roles` keep the user's team memberships across the lines (one query per team)."""
     line, held = row.line, row.held
-    row.support = support_decision(session, user, line, now, held)
-    row.appraise = appraise_decision(session, user, line, now, held)
+    row.support = support_decision(session, user, line, now, held, roles)
+    row.appraise = appraise_decision(session, user, line, now, held, roles)
     row.approve = approve_decision(session, user, line, now, held, leads)
     row.give_back = return_decision(session, user, line, now, held, leads)
 
@@ -164,7 +165,7 @@ def load_appraisal_sheet(session, assessment, user, now=None):
     held = assignees_for(session, assessment.round, [assessment.unit_id])
     sheet = AppraisalSheet(assessment=assessment)
     sheet.names = _names(session, _user_ids(base.lines, held))
-    leads = {}
+    leads, roles = {}, {}
     user_id = getattr(user, "id", None)
     for base_row in base.rows:
         criterion, line = base_row.criterion, base_row.line
@@ -186,7 +187,7 @@ def load_appraisal_sheet(session, assessment, user, now=None):
             reason = deny("")
             row.support = row.appraise = row.approve = row.give_back = reason
             continue
-        _decide(session, user, row, now, leads)
+        _decide(session, user, row, now, leads, roles)
         holders = {a.user_id for a in (row.held.support, row.held.appraiser) if a is not None}
         row.mine = user_id in holders or _leads_line(row, leads)
         sheet.progress.add(line, row.held)

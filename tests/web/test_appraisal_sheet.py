@@ -269,6 +269,17 @@ def test_the_sheet_costs_the_same_queries_for_few_or_many_lines(web, app, sessio
     assert small == departments and communes <= small, (small, counts)
 
 
+def test_a_member_holding_many_lines_costs_what_one_holding_few_costs(web, app, session, client_as):
+    # Each held line asks whether its holder is still on the team: once per team, not per line.
+    web.staff()
+    few = count_queries(app, web.client("support"), sheet_url(web))
+    round_ = session.query(Round).filter(Round.name.startswith("Xác định")).one()
+    unit = session.query(Unit).filter_by(code="SXD").one()
+    assessment = session.query(Assessment).filter_by(round_id=round_.id, unit_id=unit.id).one()
+    many = count_queries(app, client_as("giupviec"), f"/appraisal/{assessment.id}")
+    assert many == few, (few, many)
+
+
 def test_accounts_without_the_screen_are_sent_away(client_as):
     for user in ("canbo.xa", "xem"):
         response = client_as(user).get("/appraisal/")
