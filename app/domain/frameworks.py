@@ -196,13 +196,8 @@ def grade_band_problems(session, band):
         problems.append(_("The minimum index must be between 0 and 100."))
     if band.field_floor is not None and not 0 <= band.field_floor <= 100:
         problems.append(_("The field floor must be between 0 and 100."))
-    clash = session.query(GradeBand.id).filter(
-        GradeBand.framework_id == framework_rows.owner_id(band),
-        GradeBand.name == (band.name or "").strip(),
-    )
-    if band.id is not None:
-        clash = clash.filter(GradeBand.id != band.id)
-    if clash.first():
+    same_framework = GradeBand.framework_id == framework_rows.owner_id(band)
+    if _sibling(session, band, same_framework, GradeBand.name == (band.name or "").strip()):
         problems.append(_("This framework already has a grade named %(name)s.", name=band.name))
     if band.min_index is not None and not problems:
         problems.extend(_same_min_index_problems(session, band))
@@ -213,14 +208,9 @@ def _same_min_index_problems(session, band):
     """Two grades from the same index would leave the grade of that index to chance."""
     # Compared as the database stores it (two decimals), so 80 and 80,00 are the same band.
     threshold = Decimal(band.min_index).quantize(CENT)
-    clash = session.query(GradeBand.name).filter(
-        GradeBand.framework_id == framework_rows.owner_id(band),
-        GradeBand.min_index == threshold,
-    )
-    if band.id is not None:
-        clash = clash.filter(GradeBand.id != band.id)
-    with session.no_autoflush:
-        other = clash.first()
+    same_framework = GradeBand.framework_id == framework_rows.owner_id(band)
+    other = _sibling(session, band, same_framework, GradeBand.min_index == threshold,
+                     column=GradeBand.name)  # fmt: skip
     if other is None:
         return []
     return [
@@ -233,19 +223,26 @@ def _same_min_index_problems(session, band):
     ]
 
 
+def _sibling(session, row, *conditions, column=None):
+    """The first other saved row of `row`'s kind meeting `conditions` (its `column`, the id by
+    default), or None: the clash a duplicate name, key or threshold would make."""
+    model = type(row)
+    query = session.query(column if column is not None else model.id).filter(*conditions)
+    if row.id is not None:
+        query = query.filter(model.id != row.id)
+    # The row may be half-made by a form: the query must not flush it first.
+    with session.no_autoflush:
+        return query.first()
+
+
 def option_problems(session, option):
     """Why a fixed-choice option (new or edited) cannot be saved."""
     moved = framework_rows.move_problems(session, option)
     if moved:
         return moved
     option.key = (option.key or "").strip()
-    clash = session.query(CriterionOption.id).filter(
-        CriterionOption.criterion_id == framework_rows.owner_id(option),
-        CriterionOption.key == option.key,
-    )
-    if option.id is not None:
-        clash = clash.filter(CriterionOption.id != option.id)
-    if clash.first():
+    same_criterion = CriterionOption.criterion_id == framework_rows.owner_id(option)
+    if _sibling(session, option, same_criterion, CriterionOption.key == option.key):
         return [_("Option key %(key)s is already used for this criterion.", key=option.key)]
     return []
 
@@ -259,13 +256,8 @@ def tier_problems(session, tier):
         return []  # the form asks for it
     # Compared as the database stores it (two decimals), so 80 and 80,00 are the same tier.
     threshold = Decimal(tier.min_percent).quantize(CENT)
-    clash = session.query(CriterionTier.id).filter(
-        CriterionTier.criterion_id == framework_rows.owner_id(tier),
-        CriterionTier.min_percent == threshold,
-    )
-    if tier.id is not None:
-        clash = clash.filter(CriterionTier.id != tier.id)
-    if not clash.first():
+    same_criterion = CriterionTier.criterion_id == framework_rows.owner_id(tier)
+    if _sibling(session, tier, same_criterion, CriterionTier.min_percent == threshold) is None:
         return []
     percent = format_points(threshold) + "%"
     return [_("This criterion already has a tier from %(percent)s.", percent=percent)]
